@@ -1,0 +1,468 @@
+"""ABBA, fABBA and JABBA symbolic approximation (framework-free core).
+
+A series is compressed into an adaptive polygonal chain through its own data points,
+the chain's pieces ``(length, increment)`` (or ``(length, end value)`` for the
+fixed-point chain) are clustered, and each piece becomes the symbol of its cluster.
+:class:`JABBA` shares one codebook across any number of series; :class:`ABBA` fits one.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from sklearn.exceptions import NotFittedError
+
+from sktime_symbolic.abba._kernels import compress_many, reconstruct_many
+from sktime_symbolic.abba._validation import as_float_series, check_int, check_real
+from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, auto_alpha, cluster
+from sktime_symbolic.abba.symbols import check_alphabet, codes_to_strings, strings_to_codes
+
+__all__ = ["ABBA", "JABBA", "Pieces", "SymbolicRepresentation", "compress"]
+
+# below this standard deviation a series counts as constant and is only centred
+_STD_FLOOR = 1e-12
+
+
+@dataclass
+class Pieces:
+    """Polygonal chain of many series: piece lengths and values, split by ``offsets``.
+
+    ``values`` are increments, or absolute end values for the fixed-point chain.
+    """
+
+    lengths: np.ndarray
+    values: np.ndarray
+    offsets: np.ndarray
+    fixed_point: bool
+
+    def series(self, i):
+        """``(lengths, values)`` of series ``i``."""
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return self.lengths[lo:hi], self.values[lo:hi]
+
+
+@dataclass
+class SymbolicRepresentation:
+    """Symbols of many series plus what the inverse needs.
+
+    Attributes
+    ----------
+    codes : int64 array, the symbols of all series concatenated (0 = most frequent symbol)
+    offsets : int64 array of length ``n_series + 1``; series ``i`` is
+        ``codes[offsets[i]:offsets[i+1]]``
+    first : float array, first value of each series in normalised units
+    n_points : int64 array, original length of each series (``-1``: unknown, the
+        reconstruction then takes the lengths the symbols imply)
+    loc, scale : float arrays, the per-series normalisation (``x = z * scale + loc``)
+    layout : how the input was shaped, so the inverse returns the same shape
+    n_channels : channels per instance for multivariate input
+    """
+
+    codes: np.ndarray
+    offsets: np.ndarray
+    first: np.ndarray
+    n_points: np.ndarray
+    loc: np.ndarray
+    scale: np.ndarray
+    layout: str = "list"
+    n_channels: int = 1
+
+    @property
+    def n_series(self):
+        return self.offsets.shape[0] - 1
+
+    def symbols(self, i):
+        """Codes of series ``i``."""
+        return self.codes[self.offsets[i] : self.offsets[i + 1]]
+
+    def __len__(self):
+        return self.n_series
+
+    def __iter__(self):
+        return (self.symbols(i) for i in range(self.n_series))
+
+
+@contextmanager
+def _numba_threads(n_jobs):
+    """Run numba's parallel loops on ``n_jobs`` threads (None or -1: all cores)."""
+    previous = numba.get_num_threads()
+    wanted = numba.config.NUMBA_NUM_THREADS if n_jobs in (None, -1) else min(n_jobs, numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(wanted)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+def _split_input(X):
+    """Flatten any supported input into a list of 1D series plus its layout.
+
+    Supported: 1D array (one series), 2D array (rows are series), 3D array
+    ``(instances, channels, time)``, a list of 1D series (unequal lengths allowed) or a
+    list of 2D ``(channels, time)`` arrays. Channels become separate series that share
+    the codebook.
+    """
+    if isinstance(X, (list, tuple)):
+        if len(X) == 0:
+            raise ValueError("X is empty: no series given")
+        first = np.asarray(X[0])
+        if first.ndim == 2:
+            n_channels = first.shape[0]
+            series = []
+            for i, inst in enumerate(X):
+                inst = np.asarray(inst)
+                if inst.ndim != 2 or inst.shape[0] != n_channels:
+                    raise ValueError(
+                        f"instance {i} has shape {inst.shape}; every instance needs {n_channels} channels"
+                    )
+                series += [as_float_series(inst[c], f"instance {i}, channel {c}") for c in range(n_channels)]
+            return series, "list2d", n_channels
+        return [as_float_series(x, f"series {i}") for i, x in enumerate(X)], "list", 1
+    arr = np.asarray(X)
+    if arr.dtype == object:
+        raise ValueError("X has object dtype: give numbers, or a list of series for unequal lengths")
+    if arr.ndim == 1:
+        return [as_float_series(arr, "the series")], "1d", 1
+    if arr.ndim == 2:
+        if arr.shape[0] == 0:
+            raise ValueError("X is empty: no series given")
+        return [as_float_series(row, f"series {i}") for i, row in enumerate(arr)], "2d", 1
+    if arr.ndim == 3:
+        if arr.shape[0] == 0 or arr.shape[1] == 0:
+            raise ValueError("X is empty: no series given")
+        series = [
+            as_float_series(arr[i, c], f"instance {i}, channel {c}")
+            for i in range(arr.shape[0])
+            for c in range(arr.shape[1])
+        ]
+        return series, "3d", arr.shape[1]
+    raise ValueError(f"X must be 1D, 2D, 3D or a list of series, got {arr.ndim} dimensions")
+
+
+def _join_output(series, layout, n_channels):
+    """Inverse of :func:`_split_input` for reconstructed series."""
+    if layout == "1d":
+        return series[0]
+    if layout == "list":
+        return list(series)
+    grouped = [np.stack(series[i : i + n_channels]) for i in range(0, len(series), n_channels)]
+    if layout == "list2d":
+        return grouped
+    lengths = {s.shape[-1] for s in grouped}
+    if len(lengths) > 1:
+        raise ValueError(f"reconstructed series are ragged (lengths {sorted(lengths)}); cannot stack into an array")
+    out = np.stack(grouped)
+    return out[:, 0, :] if layout == "2d" else out
+
+
+def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
+    """Adaptive polygonal chain of one or many series (the ABBA compression).
+
+    A piece grows while the squared Euclidean distance of its points from the straight
+    line between its end points is at most ``(len - 1) * tol**2`` (``len`` = number of
+    time steps of the piece). The cost is O(n) per series.
+
+    Parameters
+    ----------
+    X : series or panel, see :class:`JABBA`
+    tol : float > 0, compression tolerance in the units of the data
+    max_len : int >= 1 or None, longest piece allowed
+    fixed_point : bool, store absolute end values instead of increments
+    n_jobs : int or None, threads (None or -1: all cores)
+
+    Returns
+    -------
+    Pieces
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_symbolic.abba import compress
+    >>> pieces = compress(np.array([0.0, 1.0, 2.0, 3.0, 1.0]), tol=0.01)
+    >>> pieces.lengths.tolist(), pieces.values.tolist()
+    ([3, 1], [3.0, -2.0])
+    """
+    tol = check_real(tol, "tol", low=0, low_inclusive=False)
+    max_len = check_int(max_len, "max_len", low=1, allow_none=True)
+    series, _, _ = _split_input(X)
+    return _compress_list(series, tol, max_len, bool(fixed_point), n_jobs)
+
+
+def _compress_list(series, tol, max_len, fixed_point, n_jobs):
+    offsets = np.zeros(len(series) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([s.shape[0] for s in series])
+    flat = np.concatenate(series)
+    limit = np.iinfo(np.int64).max if max_len is None else max_len
+    with _numba_threads(n_jobs):
+        lengths, values, piece_offsets = compress_many(flat, offsets, tol, limit, fixed_point)
+    return Pieces(lengths, values, piece_offsets, fixed_point)
+
+
+class JABBA:
+    """Joint symbolic approximation: one codebook for many series.
+
+    Each series is (optionally) z-normalised, compressed into a polygonal chain with
+    tolerance ``tol``, and the pieces of all series are clustered together; a symbol is
+    a cluster. ``method="greedy"`` is fABBA's digitization, ``"kmeans"`` is ABBA's and
+    ``"sampling-kmeans"`` is JABBA's fast variant.
+
+    Parameters
+    ----------
+    tol : float > 0, default=0.1
+        Compression tolerance (in normalised units when ``normalize=True``).
+    method : {"greedy", "kmeans", "sampling-kmeans"}, default="greedy"
+    alpha : float >= 0 or "auto", default=0.1
+        Radius of greedy aggregation in scaled units. ``"auto"`` derives it from ``tol``
+        with JABBA's Brownian-bridge bound (see :func:`~sktime_symbolic.abba.digitization.auto_alpha`).
+    k : int >= 1, number of symbols for the k-means methods.
+    r : float in (0, 1], default=0.5, fraction of pieces sampled by ``"sampling-kmeans"``.
+    scl : float >= 0, default=1.0
+        Weight of the piece length against its value after both are divided by their
+        standard deviations; 0 clusters on values only.
+    max_len : int >= 1 or None, longest piece.
+    fixed_point : bool, default=False
+        Fixed-point chain (FAPCA): pieces are (length, absolute end value), so one wrong
+        symbol does not shift the rest of the reconstruction.
+    normalize : bool, default=True
+        z-normalise each series before compression (a constant series is only centred).
+    eta : float > 0, default=3.0, standard deviations of the ``alpha="auto"`` bound.
+    alphabet : sequence of str or None
+        Strings for the symbols (default: letters, digits, punctuation, then more
+        printable characters), e.g. an LLM's tokens.
+    n_jobs : int or None, threads for compression, assignment and reconstruction.
+    random_state : int or None, seed of the k-means methods.
+
+    Attributes
+    ----------
+    centers_ : array (n_symbols, 2), mean (length, value) of each symbol's pieces, used by
+        the inverse; row ``i`` is symbol ``i`` (symbols ordered by decreasing frequency).
+    n_symbols_ : int
+    alpha_ : float, the aggregation radius used (greedy method)
+    alphabet_ : list of str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_symbolic.abba import JABBA
+    >>> rng = np.random.default_rng(0)
+    >>> X = [np.cumsum(rng.standard_normal(n)) for n in (200, 300)]
+    >>> jabba = JABBA(tol=0.1, alpha=0.1)
+    >>> rep = jabba.fit_transform(X)
+    >>> strings = jabba.to_strings(rep)
+    >>> recon = jabba.inverse_transform(rep)
+    >>> [r.shape[0] for r in recon]
+    [200, 300]
+    """
+
+    def __init__(
+        self,
+        tol=0.1,
+        method="greedy",
+        alpha=0.1,
+        k=None,
+        r=0.5,
+        scl=1.0,
+        max_len=None,
+        fixed_point=False,
+        normalize=True,
+        eta=3.0,
+        alphabet=None,
+        n_jobs=None,
+        random_state=None,
+    ):
+        self.tol = tol
+        self.method = method
+        self.alpha = alpha
+        self.k = k
+        self.r = r
+        self.scl = scl
+        self.max_len = max_len
+        self.fixed_point = fixed_point
+        self.normalize = normalize
+        self.eta = eta
+        self.alphabet = alphabet
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    # -- parameters -------------------------------------------------------------------
+    def _check_params(self):
+        tol = check_real(self.tol, "tol", low=0, low_inclusive=False)
+        if self.method not in DIGITIZATION_METHODS:
+            raise ValueError(f"method must be one of {DIGITIZATION_METHODS}, got {self.method!r}")
+        alpha = check_real(self.alpha, "alpha", low=0, allow=("auto",))
+        k = check_int(self.k, "k", low=1, allow_none=self.method == "greedy")
+        r = check_real(self.r, "r", low=0, low_inclusive=False)
+        if r > 1:
+            raise ValueError(f"r must be in (0, 1], got {r}")
+        scl = check_real(self.scl, "scl", low=0)
+        max_len = check_int(self.max_len, "max_len", low=1, allow_none=True)
+        eta = check_real(self.eta, "eta", low=0, low_inclusive=False)
+        n_jobs = check_int(self.n_jobs, "n_jobs", low=-1, allow_none=True)
+        if n_jobs == 0:
+            raise ValueError("n_jobs must be a positive integer, -1 or None, got 0")
+        return dict(tol=tol, alpha=alpha, k=k, r=r, scl=scl, max_len=max_len, eta=eta, n_jobs=n_jobs)
+
+    # -- steps ------------------------------------------------------------------------
+    def _normalise(self, series):
+        n = len(series)
+        loc = np.zeros(n)
+        scale = np.ones(n)
+        if self.normalize:
+            for i, s in enumerate(series):
+                loc[i] = s.mean()
+                std = s.std()
+                scale[i] = std if std > _STD_FLOOR * max(1.0, abs(loc[i])) else 1.0
+            series = [(s - loc[i]) / scale[i] for i, s in enumerate(series)]
+        return series, loc, scale
+
+    def _scaled(self, pieces):
+        return np.column_stack(
+            (self._scl * pieces.lengths / self._std[0], pieces.values / self._std[1])
+        )
+
+    def _encode(self, X, p):
+        series, layout, n_channels = _split_input(X)
+        series, loc, scale = self._normalise(series)
+        pieces = _compress_list(series, p["tol"], p["max_len"], bool(self.fixed_point), p["n_jobs"])
+        rep = SymbolicRepresentation(
+            codes=None,
+            offsets=pieces.offsets,
+            first=np.array([s[0] for s in series]),
+            n_points=np.array([s.shape[0] for s in series], dtype=np.int64),
+            loc=loc,
+            scale=scale,
+            layout=layout,
+            n_channels=n_channels,
+        )
+        return pieces, rep
+
+    # -- public API ----------------------------------------------------------------
+    def fit(self, X):
+        """Learn the codebook from one or many series; returns self."""
+        self.fit_transform(X)
+        return self
+
+    def fit_transform(self, X):
+        """Learn the codebook and return the symbols of ``X``."""
+        p = self._check_params()
+        pieces, rep = self._encode(X, p)
+        self._scl = p["scl"]
+        std = np.array([pieces.lengths.std(), pieces.values.std()])
+        std[std == 0] = 1.0  # all pieces alike in that coordinate: nothing to scale
+        self._std = std
+        points = self._scaled(pieces)
+        if self.method == "greedy":
+            if p["alpha"] == "auto":
+                n_pieces = np.diff(pieces.offsets)
+                self.alpha_ = auto_alpha(p["tol"], rep.n_points, n_pieces, std[1], p["eta"])
+            else:
+                self.alpha_ = p["alpha"]
+            codebook = cluster(points, "greedy", alpha=self.alpha_)
+        else:
+            self.alpha_ = None
+            codebook = cluster(points, self.method, k=p["k"], r=p["r"], random_state=self.random_state)
+        with _numba_threads(p["n_jobs"]):
+            labels = codebook.assign(points)
+        # symbols ordered by decreasing frequency; centres that won no piece are dropped
+        counts = np.bincount(labels, minlength=codebook.centers.shape[0])
+        keep = np.flatnonzero(counts)
+        order = keep[np.argsort(-counts[keep], kind="stable")]
+        rank = np.empty(codebook.centers.shape[0], dtype=np.int64)
+        rank[order] = np.arange(order.shape[0])
+        self._codebook = type(codebook)(codebook.centers[order], codebook.direction)
+        codes = rank[labels]
+        n_symbols = order.shape[0]
+        counts = counts[order].astype(np.float64)
+        self.centers_ = np.column_stack(
+            (
+                np.bincount(codes, weights=pieces.lengths, minlength=n_symbols) / counts,
+                np.bincount(codes, weights=pieces.values, minlength=n_symbols) / counts,
+            )
+        )
+        self.n_symbols_ = n_symbols
+        self.alphabet_ = check_alphabet(self.alphabet, n_symbols)
+        self._n_jobs = p["n_jobs"]
+        rep.codes = codes
+        return rep
+
+    def _check_fitted(self):
+        if not hasattr(self, "centers_"):
+            raise NotFittedError(f"This {type(self).__name__} is not fitted yet; call fit first")
+
+    def transform(self, X):
+        """Symbols of new series, each piece assigned to its nearest centre."""
+        self._check_fitted()
+        p = self._check_params()
+        pieces, rep = self._encode(X, p)
+        with _numba_threads(p["n_jobs"]):
+            rep.codes = self._codebook.assign(self._scaled(pieces))
+        return rep
+
+    def inverse_transform(self, rep):
+        """Reconstruct series from a :class:`SymbolicRepresentation`.
+
+        Every reconstruction starts at its series' first value and, when the original
+        length is known, has exactly that length: the symbols' mean lengths are stretched
+        to sum to it and rounded cumulatively.
+        """
+        self._check_fitted()
+        if not isinstance(rep, SymbolicRepresentation):
+            raise ValueError(
+                f"inverse_transform needs a SymbolicRepresentation, got {type(rep).__name__}"
+            )
+        codes = np.asarray(rep.codes)
+        if codes.dtype.kind not in "iu":
+            codes = strings_to_codes(codes, self.alphabet_)
+        if codes.size and (codes.min() < 0 or codes.max() >= self.n_symbols_):
+            bad = codes[(codes < 0) | (codes >= self.n_symbols_)][0]
+            raise ValueError(f"unknown symbol code {int(bad)}: the codebook has {self.n_symbols_} symbols")
+        lengths = self.centers_[codes, 0]
+        values = self.centers_[codes, 1]
+        n_points = np.asarray(rep.n_points, dtype=np.int64).copy()
+        unknown = n_points < 0
+        if unknown.any():
+            totals = np.add.reduceat(lengths, rep.offsets[:-1]) if lengths.size else np.zeros(rep.n_series)
+            empty = np.diff(rep.offsets) == 0
+            totals[empty] = 0.0
+            n_points[unknown] = np.rint(totals[unknown]).astype(np.int64) + 1
+        with _numba_threads(getattr(self, "_n_jobs", None)):
+            flat, out_offsets = reconstruct_many(
+                lengths, values, np.asarray(rep.offsets, dtype=np.int64),
+                np.asarray(rep.first, dtype=np.float64), n_points, bool(self.fixed_point),
+            )
+        series = [
+            flat[out_offsets[i] : out_offsets[i + 1]] * rep.scale[i] + rep.loc[i] for i in range(rep.n_series)
+        ]
+        return _join_output(series, rep.layout, rep.n_channels)
+
+    def to_strings(self, rep, join=True):
+        """Symbols of every series as strings (joined into one string per series)."""
+        self._check_fitted()
+        out = [codes_to_strings(codes, self.alphabet_) for codes in rep]
+        return ["".join(s) for s in out] if join else [list(s) for s in out]
+
+
+class ABBA(JABBA):
+    """ABBA / fABBA on a single series (its own codebook).
+
+    Same parameters as :class:`JABBA`; ``fit`` and ``fit_transform`` take one 1D series.
+    ``method="greedy"`` gives fABBA, ``method="kmeans"`` the original ABBA.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_symbolic.abba import ABBA
+    >>> x = np.sin(np.linspace(0, 20, 500))
+    >>> abba = ABBA(tol=0.05, alpha=0.1)
+    >>> rep = abba.fit_transform(x)
+    >>> abba.inverse_transform(rep).shape
+    (500,)
+    """
+
+    def fit_transform(self, X):
+        if isinstance(X, (list, tuple)) and any(np.ndim(v) > 0 for v in X):
+            X = None  # a list of series
+        if X is None or np.ndim(X) != 1:
+            raise ValueError("ABBA fits one 1D series; use JABBA for a codebook shared by many series")
+        return super().fit_transform(X)
