@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sktime_symbolic.abba._kernels import greedy_aggregate, nearest_center
+from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, nearest_center
 
 DIGITIZATION_METHODS = ("greedy", "kmeans", "sampling-kmeans")
 
@@ -41,37 +41,34 @@ def auto_alpha(tol, n_points, n_pieces, inc_std, eta=3.0):
     return float(np.sqrt(budget / spread) / inc_std)
 
 
-def principal_direction(points):
-    """Unit vector of the largest variance of ``points`` (sign fixed for determinism)."""
-    centred = points - points.mean(axis=0)
-    cov = centred.T @ centred
-    eigval, eigvec = np.linalg.eigh(cov)
-    v = eigvec[:, np.argmax(eigval)]
-    if v[np.argmax(np.abs(v))] < 0:
-        v = -v
-    return np.ascontiguousarray(v)
-
-
 @dataclass
 class Codebook:
-    """Cluster centres in scaled units (for assignment) and the sort direction."""
+    """Cluster centres in the scaled 2D (length, value) space, with a grid for fast
+    exact nearest-centre search."""
 
     centers: np.ndarray
-    direction: np.ndarray
 
     def __post_init__(self):
-        proj = self.centers @ self.direction
-        self._order = np.argsort(proj, kind="stable")
-        self._sorted_proj = np.ascontiguousarray(proj[self._order])
+        self.centers = np.ascontiguousarray(self.centers, dtype=np.float64)
+        k = self.centers.shape[0]
+        lo = self.centers.min(axis=0)
+        extent = self.centers.max(axis=0) - lo
+        # about two centres per cell of a square grid over the centres' bounding box
+        area = extent[0] * extent[1]
+        cell = np.sqrt(2.0 * area / k) if area > 0 else max(extent.max(), 1.0) / max(k, 1)
+        cell = max(cell, 1e-12)
+        self._origin = lo
+        self._cell = float(cell)
+        self._shape = np.minimum(np.floor(extent / cell).astype(np.int64) + 1, 4 * k + 1)
+        self._starts, self._members = build_grid(self.centers, lo, self._cell, self._shape)
 
     def assign(self, points):
         """Nearest centre of every point (ties: lower centre index)."""
         if points.shape[0] == 0:
             return np.empty(0, dtype=np.int64)
-        points = np.ascontiguousarray(points)
         return nearest_center(
-            points, np.ascontiguousarray(self.centers), self._order, self._sorted_proj,
-            np.ascontiguousarray(points @ self.direction),
+            np.ascontiguousarray(points, dtype=np.float64), self.centers, self._origin, self._cell,
+            self._shape, self._starts, self._members,
         )
 
 
@@ -86,11 +83,8 @@ def _group_means(points, labels, n_groups):
 
 def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
     """Cluster scaled points; returns a :class:`Codebook` (centres in scaled units)."""
-    direction = principal_direction(points)
     if method == "greedy":
-        projection = points @ direction
-        order = np.argsort(projection, kind="stable")
-        labels, n_groups = greedy_aggregate(points, order, projection, float(alpha))
+        labels, n_groups = greedy_aggregate(np.ascontiguousarray(points, dtype=np.float64), float(alpha))
         centers = _group_means(points, labels, n_groups)
     elif method in ("kmeans", "sampling-kmeans"):
         from sklearn.cluster import KMeans
@@ -109,4 +103,4 @@ def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
         centers = km.cluster_centers_
     else:
         raise ValueError(f"method must be one of {DIGITIZATION_METHODS}, got {method!r}")
-    return Codebook(np.ascontiguousarray(centers, dtype=np.float64), direction)
+    return Codebook(centers)

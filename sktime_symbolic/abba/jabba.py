@@ -15,7 +15,7 @@ from sklearn.exceptions import NotFittedError
 
 from sktime_symbolic.abba._kernels import compress_many, reconstruct_many
 from sktime_symbolic.abba._validation import as_float_series, check_int, check_real
-from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, auto_alpha, cluster
+from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, Codebook, auto_alpha, cluster
 from sktime_symbolic.abba.symbols import check_alphabet, codes_to_strings, strings_to_codes
 
 __all__ = ["ABBA", "JABBA", "Pieces", "SymbolicRepresentation", "compress"]
@@ -95,20 +95,28 @@ def _numba_threads(n_jobs):
         numba.set_num_threads(previous)
 
 
+def _check_finite_block(arr, describe):
+    """Raise a ValueError naming the first NaN/inf of ``arr`` (last axis = time)."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = np.unravel_index(np.flatnonzero(bad)[0], arr.shape)
+        kind = "NaN" if np.isnan(arr[where]) else "inf"
+        raise ValueError(f"{describe(where[:-1])} contains {kind} at position {int(where[-1])}")
+
+
 def _split_input(X):
-    """Flatten any supported input into a list of 1D series plus its layout.
+    """Flatten any supported input into one float64 buffer with series ``offsets``.
 
     Supported: 1D array (one series), 2D array (rows are series), 3D array
     ``(instances, channels, time)``, a list of 1D series (unequal lengths allowed) or a
     list of 2D ``(channels, time)`` arrays. Channels become separate series that share
-    the codebook.
+    the codebook. Returns ``(flat, offsets, layout, n_channels)``.
     """
     if isinstance(X, (list, tuple)):
         if len(X) == 0:
             raise ValueError("X is empty: no series given")
-        first = np.asarray(X[0])
-        if first.ndim == 2:
-            n_channels = first.shape[0]
+        if np.ndim(X[0]) == 2:
+            n_channels = np.shape(X[0])[0]
             series = []
             for i, inst in enumerate(X):
                 inst = np.asarray(inst)
@@ -117,27 +125,34 @@ def _split_input(X):
                         f"instance {i} has shape {inst.shape}; every instance needs {n_channels} channels"
                     )
                 series += [as_float_series(inst[c], f"instance {i}, channel {c}") for c in range(n_channels)]
-            return series, "list2d", n_channels
-        return [as_float_series(x, f"series {i}") for i, x in enumerate(X)], "list", 1
+            layout = "list2d"
+        else:
+            series = [as_float_series(x, f"series {i}") for i, x in enumerate(X)]
+            layout, n_channels = "list", 1
+        offsets = np.zeros(len(series) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([x.shape[0] for x in series])
+        return np.concatenate(series), offsets, layout, n_channels
     arr = np.asarray(X)
-    if arr.dtype == object:
-        raise ValueError("X has object dtype: give numbers, or a list of series for unequal lengths")
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"X must hold numbers, got dtype {arr.dtype}; give a list of series for unequal lengths")
     if arr.ndim == 1:
-        return [as_float_series(arr, "the series")], "1d", 1
+        return as_float_series(arr, "the series"), np.array([0, arr.shape[0]], dtype=np.int64), "1d", 1
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"X must be 1D, 2D, 3D or a list of series, got {arr.ndim} dimensions")
+    if arr.size == 0:
+        raise ValueError(f"X is empty: shape {arr.shape}")
+    if arr.shape[-1] < 2:
+        raise ValueError(f"series have length {arr.shape[-1]}; ABBA needs at least 2 values")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
     if arr.ndim == 2:
-        if arr.shape[0] == 0:
-            raise ValueError("X is empty: no series given")
-        return [as_float_series(row, f"series {i}") for i, row in enumerate(arr)], "2d", 1
-    if arr.ndim == 3:
-        if arr.shape[0] == 0 or arr.shape[1] == 0:
-            raise ValueError("X is empty: no series given")
-        series = [
-            as_float_series(arr[i, c], f"instance {i}, channel {c}")
-            for i in range(arr.shape[0])
-            for c in range(arr.shape[1])
-        ]
-        return series, "3d", arr.shape[1]
-    raise ValueError(f"X must be 1D, 2D, 3D or a list of series, got {arr.ndim} dimensions")
+        _check_finite_block(arr, lambda w: f"series {w[0]}")
+        layout, n_channels = "2d", 1
+    else:
+        _check_finite_block(arr, lambda w: f"instance {w[0]}, channel {w[1]}")
+        layout, n_channels = "3d", arr.shape[1]
+    n_series = arr.size // arr.shape[-1]
+    offsets = np.arange(n_series + 1, dtype=np.int64) * arr.shape[-1]
+    return arr.reshape(-1), offsets, layout, n_channels
 
 
 def _join_output(series, layout, n_channels):
@@ -185,18 +200,19 @@ def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
     """
     tol = check_real(tol, "tol", low=0, low_inclusive=False)
     max_len = check_int(max_len, "max_len", low=1, allow_none=True)
-    series, _, _ = _split_input(X)
-    return _compress_list(series, tol, max_len, bool(fixed_point), n_jobs)
+    flat, offsets, _, _ = _split_input(X)
+    pieces, _, _ = _compress_flat(flat, offsets, tol, max_len, bool(fixed_point), False, n_jobs)
+    return pieces
 
 
-def _compress_list(series, tol, max_len, fixed_point, n_jobs):
-    offsets = np.zeros(len(series) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([s.shape[0] for s in series])
-    flat = np.concatenate(series)
+def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs):
+    """Compress series laid out in ``flat``; returns ``(pieces, loc, scale)``."""
     limit = np.iinfo(np.int64).max if max_len is None else max_len
     with _numba_threads(n_jobs):
-        lengths, values, piece_offsets = compress_many(flat, offsets, tol, limit, fixed_point)
-    return Pieces(lengths, values, piece_offsets, fixed_point)
+        lengths, values, piece_offsets, loc, scale = compress_many(
+            flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR
+        )
+    return Pieces(lengths, values, piece_offsets, fixed_point), loc, scale
 
 
 class JABBA:
@@ -304,32 +320,21 @@ class JABBA:
         return dict(tol=tol, alpha=alpha, k=k, r=r, scl=scl, max_len=max_len, eta=eta, n_jobs=n_jobs)
 
     # -- steps ------------------------------------------------------------------------
-    def _normalise(self, series):
-        n = len(series)
-        loc = np.zeros(n)
-        scale = np.ones(n)
-        if self.normalize:
-            for i, s in enumerate(series):
-                loc[i] = s.mean()
-                std = s.std()
-                scale[i] = std if std > _STD_FLOOR * max(1.0, abs(loc[i])) else 1.0
-            series = [(s - loc[i]) / scale[i] for i, s in enumerate(series)]
-        return series, loc, scale
-
     def _scaled(self, pieces):
         return np.column_stack(
             (self._scl * pieces.lengths / self._std[0], pieces.values / self._std[1])
         )
 
     def _encode(self, X, p):
-        series, layout, n_channels = _split_input(X)
-        series, loc, scale = self._normalise(series)
-        pieces = _compress_list(series, p["tol"], p["max_len"], bool(self.fixed_point), p["n_jobs"])
+        flat, offsets, layout, n_channels = _split_input(X)
+        pieces, loc, scale = _compress_flat(
+            flat, offsets, p["tol"], p["max_len"], bool(self.fixed_point), bool(self.normalize), p["n_jobs"]
+        )
         rep = SymbolicRepresentation(
             codes=None,
             offsets=pieces.offsets,
-            first=np.array([s[0] for s in series]),
-            n_points=np.array([s.shape[0] for s in series], dtype=np.int64),
+            first=(flat[offsets[:-1]] - loc) / scale,
+            n_points=np.diff(offsets),
             loc=loc,
             scale=scale,
             layout=layout,
@@ -370,7 +375,7 @@ class JABBA:
         order = keep[np.argsort(-counts[keep], kind="stable")]
         rank = np.empty(codebook.centers.shape[0], dtype=np.int64)
         rank[order] = np.arange(order.shape[0])
-        self._codebook = type(codebook)(codebook.centers[order], codebook.direction)
+        self._codebook = Codebook(codebook.centers[order])
         codes = rank[labels]
         n_symbols = order.shape[0]
         counts = counts[order].astype(np.float64)

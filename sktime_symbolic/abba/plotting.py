@@ -20,7 +20,7 @@ def plot_abba(series, model=None, ax=None, show_symbols=True):
     """
     import matplotlib.pyplot as plt
 
-    from sktime_symbolic.abba.jabba import ABBA, _compress_list
+    from sktime_symbolic.abba.jabba import ABBA, compress
 
     x = np.asarray(series, dtype=np.float64)
     if model is None:
@@ -28,7 +28,7 @@ def plot_abba(series, model=None, ax=None, show_symbols=True):
     rep = model.transform(x)
     recon = model.inverse_transform(rep)
     z = (x - rep.loc[0]) / rep.scale[0]
-    pieces = _compress_list([z], float(model.tol), model.max_len, bool(model.fixed_point), model.n_jobs)
+    pieces = compress(z, tol=model.tol, max_len=model.max_len, fixed_point=model.fixed_point)
     ends = np.concatenate(([0], np.cumsum(pieces.lengths)))
     node_z = pieces.values if model.fixed_point else z[0] + np.cumsum(pieces.values)
     nodes = np.concatenate(([z[0]], node_z)) * rep.scale[0] + rep.loc[0]
