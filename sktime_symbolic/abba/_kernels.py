@@ -37,8 +37,9 @@ def _compress_into(x, loc, scale, tol2, max_len, fixed_point, out_len, out_val):
         # arithmetic could reject it and stall the loop
         accept = length == 1
         if not accept and length <= max_len:
-            err = y * y * (length + 1) * (2 * length + 1) / (6.0 * length) - 2.0 * y / length * new_jy + new_yy
-            accept = err <= (length - 1) * tol2
+            # the error bound multiplied through by 6L, which keeps divisions out of the loop
+            err6l = y * y * (length + 1) * (2 * length + 1) - 12.0 * y * new_jy + 6.0 * length * new_yy
+            accept = err6l <= 6.0 * length * (length - 1) * tol2
         if accept:
             sum_yy = new_yy
             sum_jy = new_jy
@@ -116,111 +117,87 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
 
 
 @njit(cache=True, nogil=True)
-def principal_projection(points):
-    """Projection of 2D points on their direction of largest variance (sign fixed)."""
-    n = points.shape[0]
-    m0 = 0.0
-    m1 = 0.0
-    for i in range(n):
-        m0 += points[i, 0]
-        m1 += points[i, 1]
-    m0 /= n
-    m1 /= n
-    c00 = 0.0
-    c01 = 0.0
-    c11 = 0.0
-    for i in range(n):
-        d0 = points[i, 0] - m0
-        d1 = points[i, 1] - m1
-        c00 += d0 * d0
-        c01 += d0 * d1
-        c11 += d1 * d1
-    # leading eigenvector of [[c00, c01], [c01, c11]]
-    half_gap = 0.5 * (c00 - c11)
-    lam = 0.5 * (c00 + c11) + np.sqrt(half_gap * half_gap + c01 * c01)
-    if abs(c01) > 0.0:
-        v0 = lam - c11
-        v1 = c01
-    elif c00 >= c11:
-        v0 = 1.0
-        v1 = 0.0
-    else:
-        v0 = 0.0
-        v1 = 1.0
-    norm = np.sqrt(v0 * v0 + v1 * v1)
-    v0 /= norm
-    v1 /= norm
-    if abs(v1) > abs(v0) and v1 < 0 or abs(v0) >= abs(v1) and v0 < 0:
-        v0 = -v0
-        v1 = -v1
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = points[i, 0] * v0 + points[i, 1] * v1
-    return out
-
-
-@njit(cache=True, nogil=True)
 def greedy_aggregate(points, alpha):
-    """Greedy sorting-based aggregation (fABBA; Algorithm 1 of the LLM-ABBA paper).
+    """Greedy aggregation (fABBA; Algorithm 1 of the LLM-ABBA paper) over a grid.
 
-    Points are ordered by their projection on the principal direction, bucketed in
-    slabs of width ``alpha`` (an O(n) counting sort instead of a full sort). Each
-    unassigned point in that order starts a group and takes every unassigned point
-    within distance ``alpha``; as a projection gap never exceeds the distance, only its
-    own slab and the next one can hold such points (earlier slabs are all assigned).
+    Points are bucketed into square cells of side at least ``alpha`` (larger only where
+    that keeps the grid within ``4 n`` cells) and visited in
+    row-major cell order (an O(n) counting sort instead of fABBA's full sort). Each
+    unassigned point starts a group and takes every unassigned point within distance
+    ``alpha``; such points can only lie in the 3x3 cells around it, and assigned points
+    are swapped out of their cell's list so they are never scanned again.
     Returns the group of every point and the number of groups.
     """
     n = points.shape[0]
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels, 0
-    projection = principal_projection(points)
-    lo = projection.min()
-    span = projection.max() - lo
-    width = max(alpha, span / n)
-    if width <= 0.0:
-        width = 1.0
-    n_buckets = int(span / width) + 1
-    reach = 1 if alpha > 0.0 else 0
-    bucket = np.empty(n, dtype=np.int64)
-    bucket_end = np.zeros(n_buckets + 1, dtype=np.int64)
+    lo0 = points[0, 0]
+    lo1 = points[0, 1]
+    hi0 = lo0
+    hi1 = lo1
+    for i in range(1, n):
+        lo0 = min(lo0, points[i, 0])
+        hi0 = max(hi0, points[i, 0])
+        lo1 = min(lo1, points[i, 1])
+        hi1 = max(hi1, points[i, 1])
+    max_cells = 4.0 * n
+    cell = max(alpha, np.sqrt((hi0 - lo0) * (hi1 - lo1) / max_cells), max(hi0 - lo0, hi1 - lo1) / max_cells, 1e-300)
+    nx = int((hi0 - lo0) / cell) + 1
+    ny = int((hi1 - lo1) / cell) + 1
+    cell_of = np.empty(n, dtype=np.int64)
+    start = np.zeros(nx * ny + 1, dtype=np.int64)
     for i in range(n):
-        bucket[i] = min(int((projection[i] - lo) / width), n_buckets - 1)
-        bucket_end[bucket[i] + 1] += 1
-    for b in range(n_buckets):
-        bucket_end[b + 1] += bucket_end[b]
-    fill = bucket_end[:-1].copy()
-    order = np.empty(n, dtype=np.int64)
-    for i in range(n):  # stable: ties keep index order
-        order[fill[bucket[i]]] = i
-        fill[bucket[i]] += 1
-    sorted_pts = np.empty((n, 2))
-    sorted_proj = np.empty(n)
-    for s in range(n):
-        sorted_pts[s, 0] = points[order[s], 0]
-        sorted_pts[s, 1] = points[order[s], 1]
-        sorted_proj[s] = projection[order[s]]
-    sorted_labels = np.full(n, -1, dtype=np.int64)
+        gx = min(int((points[i, 0] - lo0) / cell), nx - 1)
+        gy = min(int((points[i, 1] - lo1) / cell), ny - 1)
+        cell_of[i] = gx * ny + gy
+        start[cell_of[i] + 1] += 1
+    for g in range(nx * ny):
+        start[g + 1] += start[g]
+    alive = np.zeros(nx * ny, dtype=np.int64)
+    idx = np.empty(n, dtype=np.int64)
+    p0 = np.empty(n)
+    p1 = np.empty(n)
+    for i in range(n):  # stable: within a cell, points keep their index order
+        g = cell_of[i]
+        s = start[g] + alive[g]
+        idx[s] = i
+        p0[s] = points[i, 0]
+        p1[s] = points[i, 1]
+        alive[g] += 1
     alpha2 = alpha * alpha
     n_groups = 0
-    for i in range(n):
-        if sorted_labels[i] >= 0:
-            continue
-        sorted_labels[i] = n_groups
-        p0 = sorted_pts[i, 0]
-        p1 = sorted_pts[i, 1]
-        q = sorted_proj[i]
-        stop = bucket_end[min(bucket[order[i]] + reach + 1, n_buckets)]
-        for j in range(i + 1, stop):
-            if sorted_labels[j] >= 0 or abs(sorted_proj[j] - q) > alpha:
-                continue
-            d0 = sorted_pts[j, 0] - p0
-            d1 = sorted_pts[j, 1] - p1
-            if d0 * d0 + d1 * d1 <= alpha2:
-                sorted_labels[j] = n_groups
-        n_groups += 1
-    for s in range(n):
-        labels[order[s]] = sorted_labels[s]
+    for g in range(nx * ny):
+        gx = g // ny
+        gy = g - gx * ny
+        while alive[g] > 0:
+            # the first alive point of the cell starts a group; remove it from the cell
+            s = start[g]
+            c0 = p0[s]
+            c1 = p1[s]
+            labels[idx[s]] = n_groups
+            last = s + alive[g] - 1
+            idx[s], idx[last] = idx[last], idx[s]
+            p0[s], p0[last] = p0[last], p0[s]
+            p1[s], p1[last] = p1[last], p1[s]
+            alive[g] -= 1
+            for hx in range(max(gx - 1, 0), min(gx + 2, nx)):
+                for hy in range(max(gy - 1, 0), min(gy + 2, ny)):
+                    h = hx * ny + hy
+                    j = start[h]
+                    while j < start[h] + alive[h]:
+                        d0 = p0[j] - c0
+                        d1 = p1[j] - c1
+                        if d0 * d0 + d1 * d1 <= alpha2:
+                            labels[idx[j]] = n_groups
+                            last = start[h] + alive[h] - 1
+                            idx[j], idx[last] = idx[last], idx[j]
+                            p0[j], p0[last] = p0[last], p0[j]
+                            p1[j], p1[last] = p1[last], p1[j]
+                            alive[h] -= 1
+                        else:
+                            j += 1
+            n_groups += 1
     return labels, n_groups
 
 
@@ -294,12 +271,13 @@ def nearest_center(points, centers, origin, cell, shape, starts, members):
 
 
 @njit(cache=True, nogil=True)
-def _reconstruct_into(lengths, values, first, n_out, fixed_point, out):
+def _reconstruct_into(lengths, values, first, n_out, fixed_point, loc, scale, out):
     """Polygonal chain through the pieces, sampled on ``n_out`` integer time points.
 
     Piece lengths are real numbers (cluster means). When ``n_out > 0`` they are stretched to
     sum to ``n_out - 1``; the boundaries are the rounded cumulative lengths, so the rounding
-    error of one piece is carried into the next and never accumulates.
+    error of one piece is carried into the next and never accumulates. The output is
+    un-normalised (``z * scale + loc``).
     """
     m = lengths.shape[0]
     total = 0.0
@@ -324,10 +302,12 @@ def _reconstruct_into(lengths, values, first, n_out, fixed_point, out):
     # a symbol sequence with no pieces (or zero total length) holds the first value
     for t in range(t_prev + 1, n_out):
         out[t] = v_prev
+    for t in range(n_out):
+        out[t] = out[t] * scale + loc
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def reconstruct_many(lengths, values, piece_offsets, firsts, n_points, fixed_point):
+def reconstruct_many(lengths, values, piece_offsets, firsts, n_points, fixed_point, loc, scale):
     """Reconstruct every series; series ``i`` has ``n_points[i]`` values."""
     n_series = firsts.shape[0]
     out_offsets = np.zeros(n_series + 1, dtype=np.int64)
@@ -338,7 +318,7 @@ def reconstruct_many(lengths, values, piece_offsets, firsts, n_points, fixed_poi
         lo = piece_offsets[i]
         hi = piece_offsets[i + 1]
         _reconstruct_into(
-            lengths[lo:hi], values[lo:hi], firsts[i], n_points[i], fixed_point,
+            lengths[lo:hi], values[lo:hi], firsts[i], n_points[i], fixed_point, loc[i], scale[i],
             out[out_offsets[i]:out_offsets[i + 1]],
         )
     return out, out_offsets

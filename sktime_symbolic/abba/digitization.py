@@ -41,26 +41,57 @@ def auto_alpha(tol, n_points, n_pieces, inc_std, eta=3.0):
     return float(np.sqrt(budget / spread) / inc_std)
 
 
+def _grid_cell(points, max_cells):
+    """Side of square cells holding about ``len(points) / max_cells`` points each, at
+    least so large that the grid over the points' bounding box has ``max_cells`` cells."""
+    extent = np.ptp(points, axis=0)
+    area = float(extent[0] * extent[1])
+    floor = np.sqrt(area / max_cells) if area > 0 else float(extent.max()) / max_cells
+    return max(floor, float(extent.max()) / max_cells, 1e-12)
+
+
 @dataclass
 class Codebook:
-    """Cluster centres in the scaled 2D (length, value) space, with a grid for fast
-    exact nearest-centre search."""
+    """Cluster centres in the scaled 2D (length, value) space, bucketed into a grid for
+    exact nearest-centre search.
+
+    The grid's cell is chosen from ``density_sample`` (e.g. the training points): the
+    largest of a few candidate sizes at which a point's own cell holds at most about two
+    centres, so that a query visits few centres where the data are dense.
+    """
 
     centers: np.ndarray
+    density_sample: np.ndarray = None
+    cell: float = None
 
     def __post_init__(self):
         self.centers = np.ascontiguousarray(self.centers, dtype=np.float64)
         k = self.centers.shape[0]
         lo = self.centers.min(axis=0)
         extent = self.centers.max(axis=0) - lo
-        # about two centres per cell of a square grid over the centres' bounding box
-        area = extent[0] * extent[1]
-        cell = np.sqrt(2.0 * area / k) if area > 0 else max(extent.max(), 1.0) / max(k, 1)
-        cell = max(cell, 1e-12)
         self._origin = lo
-        self._cell = float(cell)
-        self._shape = np.minimum(np.floor(extent / cell).astype(np.int64) + 1, 4 * k + 1)
+        cell = self.cell if self.cell is not None else _grid_cell(self.centers, max(k, 1))
+        min_cell = _grid_cell(self.centers, 64 * max(k, 1))
+        if self.cell is None and self.density_sample is not None and self.density_sample.shape[0] and k > 1:
+            sample = self.density_sample[:: max(1, self.density_sample.shape[0] // 20000)]
+            while cell / 2 >= min_cell and self._centers_per_query_cell(sample, cell) > 2.0:
+                cell /= 2
+        self.density_sample = None  # only needed to size the grid; not kept in the pickle
+        self.cell = self._cell = float(cell)
+        self._shape = np.floor(extent / cell).astype(np.int64) + 1
         self._starts, self._members = build_grid(self.centers, lo, self._cell, self._shape)
+
+    def _centers_per_query_cell(self, sample, cell):
+        shape = np.floor((self.centers.max(axis=0) - self._origin) / cell).astype(np.int64) + 1
+        def cell_ids(p):
+            g = np.clip(((p - self._origin) / cell).astype(np.int64), 0, shape - 1)
+            return g[:, 0] * shape[1] + g[:, 1]
+        per_cell = np.bincount(cell_ids(self.centers), minlength=shape[0] * shape[1])
+        return float(per_cell[cell_ids(sample)].mean())
+
+    def select(self, rows):
+        """Codebook of the centres ``rows`` (in that order), on the same grid cell size."""
+        return Codebook(self.centers[rows], cell=self._cell)
 
     def assign(self, points):
         """Nearest centre of every point (ties: lower centre index)."""
@@ -82,7 +113,7 @@ def _group_means(points, labels, n_groups):
 
 
 def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
-    """Cluster scaled points; returns a :class:`Codebook` (centres in scaled units)."""
+    """Cluster scaled points; returns the centres (in scaled units)."""
     if method == "greedy":
         labels, n_groups = greedy_aggregate(np.ascontiguousarray(points, dtype=np.float64), float(alpha))
         centers = _group_means(points, labels, n_groups)
@@ -103,4 +134,4 @@ def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
         centers = km.cluster_centers_
     else:
         raise ValueError(f"method must be one of {DIGITIZATION_METHODS}, got {method!r}")
-    return Codebook(centers)
+    return np.ascontiguousarray(centers, dtype=np.float64)

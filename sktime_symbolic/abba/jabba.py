@@ -155,20 +155,24 @@ def _split_input(X):
     return arr.reshape(-1), offsets, layout, n_channels
 
 
-def _join_output(series, layout, n_channels):
-    """Inverse of :func:`_split_input` for reconstructed series."""
+def _join_output(flat, offsets, layout, n_channels):
+    """Inverse of :func:`_split_input` for reconstructed series laid out in ``flat``."""
+    lengths = np.diff(offsets)
+    if layout in ("2d", "3d"):
+        if (lengths != lengths[0]).any():
+            raise ValueError(
+                f"reconstructed series are ragged (lengths {sorted(set(lengths.tolist()))}); "
+                "cannot stack into an array"
+            )
+        n_inst = lengths.shape[0] // n_channels
+        out = flat.reshape(n_inst, n_channels, lengths[0])
+        return out[:, 0, :] if layout == "2d" else out
+    series = [flat[offsets[i] : offsets[i + 1]] for i in range(lengths.shape[0])]
     if layout == "1d":
         return series[0]
     if layout == "list":
-        return list(series)
-    grouped = [np.stack(series[i : i + n_channels]) for i in range(0, len(series), n_channels)]
-    if layout == "list2d":
-        return grouped
-    lengths = {s.shape[-1] for s in grouped}
-    if len(lengths) > 1:
-        raise ValueError(f"reconstructed series are ragged (lengths {sorted(lengths)}); cannot stack into an array")
-    out = np.stack(grouped)
-    return out[:, 0, :] if layout == "2d" else out
+        return series
+    return [np.stack(series[i : i + n_channels]) for i in range(0, len(series), n_channels)]
 
 
 def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
@@ -363,19 +367,20 @@ class JABBA:
                 self.alpha_ = auto_alpha(p["tol"], rep.n_points, n_pieces, std[1], p["eta"])
             else:
                 self.alpha_ = p["alpha"]
-            codebook = cluster(points, "greedy", alpha=self.alpha_)
+            centers = cluster(points, "greedy", alpha=self.alpha_)
         else:
             self.alpha_ = None
-            codebook = cluster(points, self.method, k=p["k"], r=p["r"], random_state=self.random_state)
+            centers = cluster(points, self.method, k=p["k"], r=p["r"], random_state=self.random_state)
+        codebook = Codebook(centers, density_sample=points)
         with _numba_threads(p["n_jobs"]):
             labels = codebook.assign(points)
         # symbols ordered by decreasing frequency; centres that won no piece are dropped
-        counts = np.bincount(labels, minlength=codebook.centers.shape[0])
+        counts = np.bincount(labels, minlength=centers.shape[0])
         keep = np.flatnonzero(counts)
         order = keep[np.argsort(-counts[keep], kind="stable")]
-        rank = np.empty(codebook.centers.shape[0], dtype=np.int64)
+        rank = np.empty(centers.shape[0], dtype=np.int64)
         rank[order] = np.arange(order.shape[0])
-        self._codebook = Codebook(codebook.centers[order])
+        self._codebook = codebook.select(order)
         codes = rank[labels]
         n_symbols = order.shape[0]
         counts = counts[order].astype(np.float64)
@@ -435,11 +440,9 @@ class JABBA:
             flat, out_offsets = reconstruct_many(
                 lengths, values, np.asarray(rep.offsets, dtype=np.int64),
                 np.asarray(rep.first, dtype=np.float64), n_points, bool(self.fixed_point),
+                np.asarray(rep.loc, dtype=np.float64), np.asarray(rep.scale, dtype=np.float64),
             )
-        series = [
-            flat[out_offsets[i] : out_offsets[i + 1]] * rep.scale[i] + rep.loc[i] for i in range(rep.n_series)
-        ]
-        return _join_output(series, rep.layout, rep.n_channels)
+        return _join_output(flat, out_offsets, rep.layout, rep.n_channels)
 
     def to_strings(self, rep, join=True):
         """Symbols of every series as strings (joined into one string per series)."""
