@@ -202,6 +202,47 @@ def greedy_aggregate(points, alpha):
 
 
 @njit(cache=True, nogil=True)
+def kmeans_plus_plus(points, k, uniforms):
+    """k-means++ seeding of 2D points with the given uniform draws (``k`` of them).
+
+    Each new centre is drawn with probability proportional to the squared distance to
+    the nearest centre chosen so far. Serial on purpose: it is ``k`` short passes, and
+    starting a parallel region per pass costs more than the pass. Stops early when
+    every point coincides with a centre (fewer distinct points than ``k``).
+    """
+    n = points.shape[0]
+    centers = np.empty((k, 2))
+    d2 = np.full(n, np.inf)
+    pick = min(int(uniforms[0] * n), n - 1)
+    for c in range(k):
+        c0 = points[pick, 0]
+        c1 = points[pick, 1]
+        centers[c, 0] = c0
+        centers[c, 1] = c1
+        total = 0.0
+        for i in range(n):
+            a = points[i, 0] - c0
+            b = points[i, 1] - c1
+            d = a * a + b * b
+            if d < d2[i]:
+                d2[i] = d
+            total += d2[i]
+        if c + 1 == k:
+            break
+        if total <= 0.0:
+            return centers[: c + 1]
+        target = uniforms[c + 1] * total
+        acc = 0.0
+        pick = n - 1
+        for i in range(n):
+            acc += d2[i]
+            if acc >= target and d2[i] > 0.0:
+                pick = i
+                break
+    return centers
+
+
+@njit(cache=True, nogil=True)
 def build_grid(centers, origin, cell, shape):
     """Bucket 2D centres into a regular grid (CSR layout: ``starts``, ``members``)."""
     k = centers.shape[0]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, nearest_center
+from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, kmeans_plus_plus, nearest_center
 
 DIGITIZATION_METHODS = ("greedy", "kmeans", "sampling-kmeans")
 
@@ -112,26 +112,39 @@ def _group_means(points, labels, n_groups):
     return sums / counts[:, None]
 
 
+def kmeans(points, k, rng, max_iter=20):
+    """k-means++ seeding then Lloyd iterations until no label changes (or ``max_iter``).
+
+    Assignments use the exact grid nearest-centre search of :class:`Codebook`, so an
+    iteration costs about as much as one ``transform``. A centre left without points
+    keeps its place.
+    """
+    centers = kmeans_plus_plus(points, k, rng.random(k))
+    labels = None
+    for _ in range(max_iter):
+        new_labels = Codebook(centers, density_sample=points).assign(points)
+        if labels is not None and np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+        counts = np.bincount(labels, minlength=centers.shape[0])
+        filled = counts > 0
+        means = _group_means(points, labels, centers.shape[0])
+        centers = np.where(filled[:, None], means, centers)
+    return centers
+
+
 def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
     """Cluster scaled points; returns the centres (in scaled units)."""
     if method == "greedy":
         labels, n_groups = greedy_aggregate(np.ascontiguousarray(points, dtype=np.float64), float(alpha))
         centers = _group_means(points, labels, n_groups)
     elif method in ("kmeans", "sampling-kmeans"):
-        from sklearn.cluster import KMeans
-
-        n_unique = np.unique(points, axis=0).shape[0]
-        n_clusters = min(int(k), n_unique)
         rng = np.random.default_rng(random_state)
         sample = points
         if method == "sampling-kmeans":
-            size = max(n_clusters, int(np.ceil(r * points.shape[0])))
+            size = min(points.shape[0], max(int(k), int(np.ceil(r * points.shape[0]))))
             sample = points[np.sort(rng.choice(points.shape[0], size=size, replace=False))]
-            n_clusters = min(n_clusters, np.unique(sample, axis=0).shape[0])
-        seed = int(rng.integers(2**31 - 1))
-        km = KMeans(n_clusters=n_clusters, init="k-means++", n_init=1, random_state=seed)
-        km.fit(sample)
-        centers = km.cluster_centers_
+        centers = kmeans(np.ascontiguousarray(sample, dtype=np.float64), int(k), rng)
     else:
         raise ValueError(f"method must be one of {DIGITIZATION_METHODS}, got {method!r}")
     return np.ascontiguousarray(centers, dtype=np.float64)

@@ -22,6 +22,8 @@ __all__ = ["ABBA", "JABBA", "Pieces", "SymbolicRepresentation", "compress"]
 
 # below this standard deviation a series counts as constant and is only centred
 _STD_FLOOR = 1e-12
+# nearest-centre queries below which a second thread costs more than it saves
+_MIN_POINTS_PER_THREAD = 20_000
 
 
 @dataclass
@@ -84,11 +86,13 @@ class SymbolicRepresentation:
 
 
 @contextmanager
-def _numba_threads(n_jobs):
-    """Run numba's parallel loops on ``n_jobs`` threads (None or -1: all cores)."""
+def _numba_threads(n_jobs, work, min_work_per_thread):
+    """Run numba's parallel loops on up to ``n_jobs`` threads (None or -1: all cores),
+    one thread per ``min_work_per_thread`` units of ``work``: waking idle threads costs
+    more than small jobs take, especially on a busy machine."""
     previous = numba.get_num_threads()
-    wanted = numba.config.NUMBA_NUM_THREADS if n_jobs in (None, -1) else min(n_jobs, numba.config.NUMBA_NUM_THREADS)
-    numba.set_num_threads(wanted)
+    limit = numba.config.NUMBA_NUM_THREADS if n_jobs in (None, -1) else min(n_jobs, numba.config.NUMBA_NUM_THREADS)
+    numba.set_num_threads(max(1, min(limit, int(work // min_work_per_thread))))
     try:
         yield
     finally:
@@ -212,7 +216,8 @@ def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
 def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs):
     """Compress series laid out in ``flat``; returns ``(pieces, loc, scale)``."""
     limit = np.iinfo(np.int64).max if max_len is None else max_len
-    with _numba_threads(n_jobs):
+    # series are the unit of parallel work: one series runs on one thread
+    with _numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
         lengths, values, piece_offsets, loc, scale = compress_many(
             flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR
         )
@@ -372,7 +377,7 @@ class JABBA:
             self.alpha_ = None
             centers = cluster(points, self.method, k=p["k"], r=p["r"], random_state=self.random_state)
         codebook = Codebook(centers, density_sample=points)
-        with _numba_threads(p["n_jobs"]):
+        with _numba_threads(p["n_jobs"], points.shape[0], _MIN_POINTS_PER_THREAD):
             labels = codebook.assign(points)
         # symbols ordered by decreasing frequency; centres that won no piece are dropped
         counts = np.bincount(labels, minlength=centers.shape[0])
@@ -405,8 +410,9 @@ class JABBA:
         self._check_fitted()
         p = self._check_params()
         pieces, rep = self._encode(X, p)
-        with _numba_threads(p["n_jobs"]):
-            rep.codes = self._codebook.assign(self._scaled(pieces))
+        points = self._scaled(pieces)
+        with _numba_threads(p["n_jobs"], points.shape[0], _MIN_POINTS_PER_THREAD):
+            rep.codes = self._codebook.assign(points)
         return rep
 
     def inverse_transform(self, rep):
@@ -436,7 +442,7 @@ class JABBA:
             empty = np.diff(rep.offsets) == 0
             totals[empty] = 0.0
             n_points[unknown] = np.rint(totals[unknown]).astype(np.int64) + 1
-        with _numba_threads(getattr(self, "_n_jobs", None)):
+        with _numba_threads(self._n_jobs, min(rep.n_series, int(n_points.sum()) // 50_000), 1):
             flat, out_offsets = reconstruct_many(
                 lengths, values, np.asarray(rep.offsets, dtype=np.int64),
                 np.asarray(rep.first, dtype=np.float64), n_points, bool(self.fixed_point),
