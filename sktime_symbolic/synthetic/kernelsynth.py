@@ -230,6 +230,7 @@ class KernelSynth:
         self.max_product_rank = int(max_product_rank)
         self.eig_tol = float(eig_tol)
         self._stream = stream_id(self.name)
+        self._term_cache: dict = {}
 
     # -- structure ---------------------------------------------------------------------
     def sample_composition(self, rng: np.random.Generator):
@@ -260,6 +261,11 @@ class KernelSynth:
 
     def _term_factors(self, term):
         """Factors of a product term: ('diag', variance) or ('lowrank', [A_1, ..., A_m])."""
+        if term not in self._term_cache:
+            self._term_cache[term] = self._build_term_factors(term)
+        return self._term_cache[term]
+
+    def _build_term_factors(self, term):
         facs = [_factor(self.kernel_bank[k], self.length, self.eig_tol) for k in term]
         if any(f.ndim == 1 for f in facs):
             var = np.ones(self.length)
@@ -292,13 +298,15 @@ class KernelSynth:
         for row, idx in enumerate(indices):
             rng = sample_rng(seed, self._stream, idx)
             ids, ops = self.sample_composition(rng)
+            # normals drawn in the series' own term order, so they do not depend on the batch
             for term in self.expand_terms(ids, ops):
-                groups.setdefault(term, []).append((row, rng))
+                kind, facs = self._term_factors(term)
+                z = rng.standard_normal(self._n_normals(kind, facs, self.length))
+                groups.setdefault(term, []).append((row, z))
         for term, members in groups.items():
             kind, facs = self._term_factors(term)
-            m = self._n_normals(kind, facs, self.length)
             rows = np.array([r for r, _ in members])
-            z = np.stack([rng.standard_normal(m) for _, rng in members])  # (n_members, m)
+            z = np.stack([z for _, z in members])  # (n_members, n_normals)
             if kind == "diag":
                 np.add.at(out, rows, z * np.sqrt(facs))
             else:
