@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from ._blas import single_threaded_blas
 from ._seeding import check_indices, check_seed, sample_rng, stream_id
 
 __all__ = ["BaseKernel", "KernelSynth", "default_kernel_bank", "DEFAULT_PERIODS"]
@@ -303,14 +304,15 @@ class KernelSynth:
                 kind, facs = self._term_factors(term)
                 z = rng.standard_normal(self._n_normals(kind, facs, self.length))
                 groups.setdefault(term, []).append((row, z))
-        for term, members in groups.items():
-            kind, facs = self._term_factors(term)
-            rows = np.array([r for r, _ in members])
-            z = np.stack([z for _, z in members])  # (n_members, n_normals)
-            if kind == "diag":
-                np.add.at(out, rows, z * np.sqrt(facs))
-            else:
-                np.add.at(out, rows, _sample_product(facs, z).T)
+        with single_threaded_blas():
+            for term, members in groups.items():
+                kind, facs = self._term_factors(term)
+                rows = np.array([r for r, _ in members])
+                z = np.stack([z for _, z in members])  # (n_members, n_normals)
+                if kind == "diag":
+                    np.add.at(out, rows, z * np.sqrt(facs))
+                else:
+                    np.add.at(out, rows, _sample_product(facs, z).T)
         return out
 
 

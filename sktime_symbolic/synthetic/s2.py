@@ -6,7 +6,8 @@ inv pow2 pow3`` with affine prefactors ``op(a * u + b)``) and the ``x_k`` are ex
 series: i.i.d. draws from random mixture distributions, ARMA processes, sums of sinusoids
 or KernelSynth GP samples (each standardised).  ``log`` and ``sqrt`` are applied to
 ``abs(...)`` (written out in the expression) so they are defined on any input; outputs
-that are non-finite, exceed ``max_abs`` or are constant are rejected and the sample is
+that are non-finite, exceed ``max_abs``, have pole-like spikes (``max_spike_ratio``) or
+are constant are rejected and the sample is
 redrawn from the same per-sample random stream, so it stays a function of ``(seed, index)``.
 
 Constants are rounded to ``precision`` significant digits when drawn, so the infix string
@@ -148,6 +149,9 @@ class S2Generator:
         Subset of :data:`INPUT_KINDS` (default all).
     max_abs : float
         Outputs with any ``|y| > max_abs`` count as exploding and are rejected.
+    max_spike_ratio : float
+        Outputs with a point farther than ``max_spike_ratio`` robust scales (1.4826 MAD)
+        from the median count as exploding too (near-poles of ``/``, ``inv``, ``tan``).
     precision : int
         Significant digits of the constants.
     max_attempts : int
@@ -165,7 +169,8 @@ class S2Generator:
 
     def __init__(self, length: int = 1024, max_inputs: int = 2, max_binary: int = 4,
                  max_unary: int = 3, max_depth: int = 8, unary_ops=None, input_kinds=None,
-                 max_abs: float = 1e4, precision: int = 3, max_attempts: int = 100):
+                 max_abs: float = 1e4, max_spike_ratio: float = 50.0, precision: int = 3,
+                 max_attempts: int = 100):
         def _int(name, value, low):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -189,6 +194,9 @@ class S2Generator:
         if not (isinstance(max_abs, numbers.Real) and 0 < max_abs < np.inf):
             raise ValueError(f"max_abs must be a positive finite number, got {max_abs!r}")
         self.max_abs = float(max_abs)
+        if not (isinstance(max_spike_ratio, numbers.Real) and max_spike_ratio > 0):
+            raise ValueError(f"max_spike_ratio must be positive, got {max_spike_ratio!r}")
+        self.max_spike_ratio = float(max_spike_ratio)
         self._stream = stream_id(self.name)
         self._gp = KernelSynth(self.length, max_kernels=2) if "gp" in self.input_kinds else None
 
@@ -293,6 +301,14 @@ class S2Generator:
         return (x - x.mean()) / sd if sd > 1e-12 else x - x.mean()
 
     # -- sampling ------------------------------------------------------------------------
+    def _acceptable(self, y) -> bool:
+        """Finite, bounded, not constant and without pole-like spikes."""
+        if not np.isfinite(y).all() or np.abs(y).max() > self.max_abs or y.std() <= 1e-6:
+            return False
+        dev = np.abs(y - np.median(y))
+        scale = 1.4826 * np.median(dev)
+        return scale > 1e-9 * max(1.0, dev.max()) and dev.max() <= self.max_spike_ratio * scale
+
     def sample(self, index: int, seed: int = 0) -> S2Sample:
         """Sample ``index`` under ``seed`` with its expression and inputs."""
         seed = check_seed(seed)
@@ -305,7 +321,7 @@ class S2Generator:
             tree = self.sample_expression(rng, n_inputs)
             tokens = self.to_tokens(tree)
             y = evaluate_tokens(tokens, inputs)
-            if np.isfinite(y).all() and np.abs(y).max() <= self.max_abs and y.std() > 1e-6:
+            if self._acceptable(y):
                 return S2Sample(y, inputs, self.to_infix(tree), tokens, kinds)
         raise RuntimeError(f"no valid S2 sample after {self.max_attempts} attempts (seed={seed}, index={index})")
 
