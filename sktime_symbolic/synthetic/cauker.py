@@ -41,8 +41,10 @@ MEAN_FUNCTIONS = ("none", "linear", "exponential", "spikes")
 
 
 def _standardise(x):
-    sd = x.std()
-    return (x - x.mean()) / sd if sd > 1e-12 else x - x.mean()
+    """Zero mean, unit standard deviation along the last axis (constant rows: zero mean only)."""
+    centred = x - x.mean(axis=-1, keepdims=True)
+    sd = np.sqrt(np.mean(centred**2, axis=-1, keepdims=True))
+    return centred / np.where(sd > 1e-12, sd, 1.0)
 
 
 class CauKer:
@@ -75,8 +77,8 @@ class CauKer:
 
     name = "cauker"
 
-    def __init__(self, length: int = 1024, n_nodes: int = 8, max_roots: int = 3,
-                 max_parents: int = 3, n_emit: int = 4, noise_max: float = 0.1,
+    def __init__(self, length: int = 1024, n_nodes: int = 10, max_roots: int = 3,
+                 max_parents: int = 3, n_emit: int = 5, noise_max: float = 0.1,
                  kernelsynth: KernelSynth | None = None):
         def _int(name, value, low):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
@@ -100,58 +102,81 @@ class CauKer:
             raise ValueError("kernelsynth.length must equal length")
         self._stream = stream_id(self.name)
         self._x = np.arange(self.length) / self.length
+        # graphs processed together: bounds the (graphs, nodes, length) work arrays
+        self._graph_chunk = max(1, 2**22 // (self.n_nodes * self.length))
 
     def sample_graph(self, seed: int, graph: int) -> dict:
-        """Structure of graph ``graph``: roots, parents, weights, activations, emitted nodes."""
+        """Random structure and parameters of graph ``graph`` (arrays over the nodes).
+
+        Keys: ``n_roots``; ``weights`` (n_nodes x n_nodes, row j = weights of node j's
+        parents, zero elsewhere); ``activation`` (index into :data:`ACTIVATIONS`),
+        ``act_param``, ``bias``, ``noise_sd`` per node; ``mean`` (index into
+        :data:`MEAN_FUNCTIONS`) and ``mean_params`` per node (used by roots); ``noise``
+        (n_nodes x length standard normals); ``emit`` (emitted node ids).
+        """
         rng = sample_rng(check_seed(seed), self._stream, graph)
+        n = self.n_nodes
         n_roots = int(rng.integers(1, self.max_roots + 1))
-        nodes = []
-        for j in range(self.n_nodes):
-            if j < n_roots:
-                nodes.append({"mean": MEAN_FUNCTIONS[rng.integers(len(MEAN_FUNCTIONS))],
-                              "mean_params": rng.uniform(-1.0, 1.0, size=4)})
-                continue
-            k = int(rng.integers(1, min(self.max_parents, j) + 1))
-            act = list(ACTIVATIONS)[rng.integers(len(ACTIVATIONS))]
-            nodes.append({
-                "parents": rng.choice(j, size=k, replace=False),
-                "weights": rng.standard_normal(k),
-                "bias": 0.5 * rng.standard_normal(),
-                "activation": act,
-                "act_param": rng.uniform(0.5, 3.0),
-                "noise_sd": rng.uniform(0.0, self.noise_max),
-                "noise_seed": int(rng.integers(2**63)),
-            })
-        emit = rng.choice(self.n_nodes, size=self.n_emit, replace=False)
-        return {"n_roots": n_roots, "nodes": nodes, "emit": emit}
+        node = np.arange(n)
+        n_parents = rng.integers(1, np.minimum(self.max_parents, np.maximum(node, 1)) + 1)
+        n_parents[:n_roots] = 0
+        # parents of node j: the n_parents[j] earlier nodes with the smallest random keys
+        keys = rng.random((n, n))
+        keys[node[:, None] <= node[None, :]] = np.inf
+        rank = np.argsort(np.argsort(keys, axis=1), axis=1)
+        weights = rng.standard_normal((n, n)) * (rank < n_parents[:, None])
+        return {
+            "n_roots": n_roots,
+            "weights": weights,
+            "activation": rng.integers(len(ACTIVATIONS), size=n),
+            "act_param": rng.uniform(0.5, 3.0, size=n),
+            "bias": 0.5 * rng.standard_normal(n),
+            "noise_sd": rng.uniform(0.0, self.noise_max, size=n),
+            "mean": rng.integers(len(MEAN_FUNCTIONS), size=n),
+            "mean_params": rng.uniform(-1.0, 1.0, size=(n, 4)),
+            "noise": rng.standard_normal((n, self.length)),
+            "emit": rng.choice(n, size=self.n_emit, replace=False),
+        }
 
-    def _mean(self, kind, p):
-        x = self._x
-        if kind == "linear":
-            return 2.0 * p[0] + 3.0 * p[1] * x
-        if kind == "exponential":
-            return p[0] * np.exp(3.0 * p[1] * x)
-        if kind == "spikes":
-            # spike train with a random spacing, height and phase
-            spacing = int(8 + (p[2] + 1.0) * 60)
-            out = np.zeros(self.length)
-            out[int(abs(p[3]) * spacing)::spacing] = 4.0 * p[0]
-            return out
-        return np.zeros(self.length)
+    def _means(self, kinds, p):
+        """Mean functions for rows with kinds ``kinds`` (indices into MEAN_FUNCTIONS)."""
+        x = self._x[None, :]
+        out = np.zeros((len(kinds), self.length))
+        lin, exp_, spk = (kinds == MEAN_FUNCTIONS.index(k) for k in ("linear", "exponential", "spikes"))
+        out[lin] = 2.0 * p[lin, :1] + 3.0 * p[lin, 1:2] * x
+        out[exp_] = p[exp_, :1] * np.exp(3.0 * p[exp_, 1:2] * x)
+        # spike train with a random spacing (8..128), phase and height
+        spacing = (8 + (p[spk, 2] + 1.0) * 60).astype(int)[:, None]
+        phase = (np.abs(p[spk, 3])[:, None] * spacing).astype(int)
+        t = np.arange(self.length)[None, :]
+        out[spk] = np.where((t >= phase) & ((t - phase) % spacing == 0), 4.0 * p[spk, :1], 0.0)
+        return out
 
-    def _graph_series(self, graph, roots):
-        values = []
-        for j, node in enumerate(graph["nodes"]):
-            if j < graph["n_roots"]:
-                values.append(_standardise(roots[j]) + self._mean(node["mean"], node["mean_params"]))
-                continue
-            s = sum(w * _standardise(values[p]) for w, p in zip(node["weights"], node["parents"]))
-            y = ACTIVATIONS[node["activation"]](_standardise(s) + node["bias"], node["act_param"])
-            if node["noise_sd"] > 0:
-                noise = np.random.default_rng(node["noise_seed"]).standard_normal(self.length)
-                y = y + node["noise_sd"] * noise
-            values.append(y)
-        return np.stack([values[e] for e in graph["emit"]])
+    def _graph_series(self, graphs, roots):
+        """Emitted series of all ``graphs`` at once; ``roots`` is (graphs, max_roots, length)."""
+        g_count, n = len(graphs), self.n_nodes
+        par = {k: np.stack([g[k] for g in graphs]) for k in graphs[0]}
+        n_roots = par["n_roots"]
+        values = np.empty((g_count, n, self.length))
+        standardised = np.empty_like(values)
+        for j in range(n):
+            is_root = j < n_roots
+            r = np.flatnonzero(is_root)
+            if r.size:
+                values[r, j] = _standardise(roots[r, j]) + self._means(par["mean"][r, j], par["mean_params"][r, j])
+            c = np.flatnonzero(~is_root)
+            if c.size:
+                s = np.einsum("gk,gkl->gl", par["weights"][c, j, :j], standardised[c, :j])
+                s = _standardise(s) + par["bias"][c, j, None]
+                act = par["activation"][c, j]
+                y = np.empty_like(s)
+                for a, fn in enumerate(ACTIVATIONS.values()):
+                    rows = act == a
+                    if rows.any():
+                        y[rows] = fn(s[rows], par["act_param"][c[rows], j, None])
+                values[c, j] = y + par["noise_sd"][c, j, None] * par["noise"][c, j]
+            standardised[:, j] = _standardise(values[:, j])
+        return values[np.arange(g_count)[:, None], par["emit"]]  # (graphs, n_emit, length)
 
     def generate(self, n: int, seed: int = 0, start: int = 0) -> np.ndarray:
         """Series with indices ``start .. start + n - 1``, shape ``(n, length)``."""
@@ -164,17 +189,21 @@ class CauKer:
         seed = check_seed(seed)
         indices = check_indices(indices)
         graph_ids = np.unique(indices // self.n_emit)
-        graphs = {g: self.sample_graph(seed, g) for g in graph_ids}
-        root_idx = np.concatenate([g * self.max_roots + np.arange(graphs[g]["n_roots"])
-                                   for g in graph_ids]) if len(graph_ids) else np.zeros(0, int)
-        root_series = self.kernelsynth.generate_at(root_idx, seed=seed)
         out = np.empty((len(indices), self.length))
-        pos = 0
-        emitted = {}
-        for g in graph_ids:
-            k = graphs[g]["n_roots"]
-            emitted[g] = self._graph_series(graphs[g], root_series[pos:pos + k])
-            pos += k
-        for row, idx in enumerate(indices):
-            out[row] = emitted[idx // self.n_emit][idx % self.n_emit]
+        if not len(graph_ids):
+            return out
+        emitted = np.concatenate([self._emit(seed, graph_ids[k:k + self._graph_chunk])
+                                  for k in range(0, len(graph_ids), self._graph_chunk)])
+        pos = np.searchsorted(graph_ids, indices // self.n_emit)
+        out[:] = emitted[pos, indices % self.n_emit]
         return out
+
+    def _emit(self, seed, graph_ids):
+        """Emitted series (graphs, n_emit, length) of a chunk of graphs."""
+        graphs = [self.sample_graph(seed, g) for g in graph_ids]
+        root_idx = (graph_ids[:, None] * self.max_roots + np.arange(self.max_roots)).ravel()
+        used = (np.arange(self.max_roots)[None, :] < np.array([g["n_roots"] for g in graphs])[:, None]).ravel()
+        roots = np.zeros((len(graph_ids) * self.max_roots, self.length))
+        roots[used] = self.kernelsynth.generate_at(root_idx[used], seed=seed)
+        roots = roots.reshape(len(graph_ids), self.max_roots, self.length)
+        return self._graph_series(graphs, roots)
