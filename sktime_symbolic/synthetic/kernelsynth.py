@@ -6,7 +6,8 @@ quadratic, white-noise and constant kernels on the normalised time axis ``t / le
 per series), sampled fast:
 
 * every base kernel is factorised once per length, ``K_b = A_b A_b^T`` (periodic kernels
-  analytically through their Fourier/Bessel expansion, RBF and rational quadratic by a
+  analytically through their Fourier/Bessel expansion (short periods, whose harmonics alias,
+  and) RBF and rational quadratic by a
   pivoted (low-rank) Cholesky decomposition, linear and constant in closed form) and cached;
 * the composed kernel is expanded into a sum of products of base kernels; a sum is sampled
   as a sum of independent draws (covariance ``K_1 + K_2``);
@@ -147,6 +148,10 @@ def _factor(kernel: BaseKernel, length: int, eig_tol: float) -> np.ndarray:
         n = np.arange(0, 200)
         coef = special.ive(n, a) * np.where(n == 0, 1.0, 2.0)
         keep = n[coef > eig_tol * coef.max()]
+        if 2 * keep[-1] >= kernel.period:
+            # harmonics beyond the Nyquist frequency alias onto lower ones: the sampled kernel
+            # has a lower rank than the expansion, which the pivoted Cholesky finds
+            return _pivoted_cholesky(kernel.matrix(length), eig_tol)
         phase = 2.0 * np.pi * np.outer(np.arange(length), keep) / kernel.period
         cols = [np.sqrt(coef[0]) * np.ones(length)]
         for j, h in enumerate(keep[1:], start=1):
