@@ -5,10 +5,10 @@ quadratic, white-noise and constant kernels on the normalised time axis ``t / le
 1-5 of them combined left to right with random ``+`` and ``*``; one draw from the GP prior
 per series), sampled fast:
 
-* every base kernel is factorised once per length, ``K_b = A_b A_b^T`` (periodic kernels
-  analytically through their Fourier/Bessel expansion (short periods, whose harmonics alias,
-  and) RBF and rational quadratic by a
-  pivoted (low-rank) Cholesky decomposition, linear and constant in closed form) and cached;
+* every base kernel is factorised once per length, ``K_b = A_b A_b^T``, and cached: periodic
+  kernels analytically through their Fourier/Bessel expansion, RBF, rational quadratic and
+  short periods (whose harmonics alias) by a pivoted low-rank Cholesky decomposition,
+  linear and constant kernels in closed form;
 * the composed kernel is expanded into a sum of products of base kernels; a sum is sampled
   as a sum of independent draws (covariance ``K_1 + K_2``);
 * a product term ``K_1 * K_2`` (elementwise) is sampled *exactly* through the face-splitting
@@ -16,12 +16,15 @@ per series), sampled fast:
   ``g_i ~ GP(0, K_2)`` has covariance ``K_1 * K_2``; a product containing white noise is the
   diagonal ``s * diag(prod K_j)``.
 
-Approximations (both controlled by parameters): Fourier components and pivoted-Cholesky
-residuals whose variance is below ``eig_tol`` times the largest are dropped, and a product term whose exact rank
-(product of the factor ranks) exceeds ``max_product_rank`` keeps only the leading
-components of its factors (largest-rank factor first) until the rank fits - such a term's
-variance is slightly under-represented (the dropped components are the smoothest-decaying
-tail).  With the defaults this affects only products of three or more non-trivial kernels.
+Approximations (both controlled by parameters): Fourier components and Cholesky residuals
+with variance below ``eig_tol`` (default 1e-9) times the largest are dropped; and a product
+term whose exact rank (product of the factor ranks) exceeds ``max_product_rank`` keeps only
+the leading columns of its factors (the lowest-variance Fourier harmonics / last Cholesky
+pivots of the largest-rank factor go first) until the rank fits, so that term's
+covariance is a low-rank under-estimate of the exact one.  With the defaults (rank cap 4096)
+this concerns products of three or more non-trivial kernels in about 6% of the series at
+length 1024; their truncated terms keep a median 99.999% (5% quantile: 93%) of the exact
+variance (measured over 3000 series, see BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -217,7 +220,7 @@ class KernelSynth:
     name = "kernelsynth"
 
     def __init__(self, length: int = 1024, max_kernels: int = 5, kernel_bank=None,
-                 max_product_rank: int = 1024, eig_tol: float = 1e-9):
+                 max_product_rank: int = 4096, eig_tol: float = 1e-9):
         if isinstance(length, bool) or not isinstance(length, numbers.Integral) or length < 8:
             raise ValueError(f"length must be an integer >= 8, got {length!r}")
         if isinstance(max_kernels, bool) or not isinstance(max_kernels, numbers.Integral) \
