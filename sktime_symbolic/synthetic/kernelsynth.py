@@ -120,7 +120,7 @@ def default_kernel_bank(periods=DEFAULT_PERIODS) -> tuple[BaseKernel, ...]:
     Examples
     --------
     >>> len(default_kernel_bank(periods=(24, 168)))
-    15
+    14
     """
     bank = [BaseKernel("periodic", period=float(p)) for p in periods]
     bank += [BaseKernel("linear", sigma0=s) for s in (0.0, 1.0, 10.0)]
