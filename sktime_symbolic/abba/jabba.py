@@ -35,11 +35,6 @@ class Pieces:
     offsets: np.ndarray
     fixed_point: bool
 
-    def series(self, i):
-        """``(lengths, values)`` of series ``i``."""
-        lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.lengths[lo:hi], self.values[lo:hi]
-
 
 @dataclass
 class SymbolicRepresentation:

@@ -87,6 +87,10 @@ class _BaseABBATransformer(BaseTransformer):
             alphabet=self.alphabet, n_jobs=self.n_jobs, random_state=self.random_state,
         )
 
+    def _check_columns(self, X):
+        if list(X.columns) != self.columns_:
+            raise ValueError(f"X has columns {list(X.columns)}, but the transformer was fitted on {self.columns_}")
+
     @staticmethod
     def _channels_of(frames):
         """``(n_instances, n_channels, ...)`` list of 2D arrays, one per instance."""
