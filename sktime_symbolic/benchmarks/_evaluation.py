@@ -185,7 +185,8 @@ def run_forecasting_benchmark(datasets, models, prediction_length=None, windows=
     rows = []
     with tqdm(total=len(pairs), disable=not progress, desc="benchmark") as bar:
         for dataset, model in pairs:
-            bar.set_postfix_str(f"{dataset.name} / {model if isinstance(model, str) else type(model).__name__}")
+            label = model if isinstance(model, str) else getattr(model, "__name__", type(model).__name__)
+            bar.set_postfix_str(f"{dataset.name} / {label}")
             rows.append(evaluate_contestant(model, dataset, prediction_length, windows))
             bar.update()
     return pd.DataFrame(rows)
