@@ -253,7 +253,7 @@ def _autoets_statsmodels(freq, h):
     )
 
 
-_TRAINER = {"max_epochs": 5, "enable_progress_bar": False, "logger": False, "enable_checkpointing": False}
+_TRAINER = {"max_epochs": 5, "enable_progress_bar": False, "logger": False}
 
 
 def _simple_feedforward(freq, h):
