@@ -163,7 +163,7 @@ def test_relative_scores_geometric_mean_and_missing_baseline():
         relative_scores(results, baseline="x")
 
 
-def test_tiny_trained_gluonts_estimator_is_seeded():
+def test_tiny_trained_gluonts_estimator_is_seeded_and_leaves_no_checkpoints(tmp_path, monkeypatch):
     from gluonts.torch.model.simple_feedforward import SimpleFeedForwardEstimator
 
     def tiny(freq, h):
@@ -176,9 +176,11 @@ def test_tiny_trained_gluonts_estimator_is_seeded():
             trainer_kwargs={"max_epochs": 1, "enable_progress_bar": False, "logger": False},
         )
 
+    monkeypatch.chdir(tmp_path)
     first = evaluate_contestant(tiny, _toy())
     second = evaluate_contestant(tiny, _toy())
     assert np.isfinite(first["WQL"]) and first["WQL"] == second["WQL"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_writes_table_csv_and_png(tmp_path, capsys):

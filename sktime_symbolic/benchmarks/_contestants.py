@@ -8,6 +8,7 @@ GluonTS predictor or estimator, or a :class:`Contestant` subclass) or by name af
 
 from __future__ import annotations
 
+import tempfile
 import warnings
 
 import numpy as np
@@ -188,7 +189,16 @@ class GluonTSContestant(Contestant):
             import lightning
 
             lightning.seed_everything(self.seed, verbose=False)
-            self.predictor_ = self.model.train(list(train_entries))
+            trainer_kwargs = getattr(self.model, "trainer_kwargs", None)
+            # lightning checkpoints go to the working directory by default: keep them in a temporary one
+            with tempfile.TemporaryDirectory() as checkpoint_dir:
+                if isinstance(trainer_kwargs, dict) and "default_root_dir" not in trainer_kwargs:
+                    self.model.trainer_kwargs = dict(trainer_kwargs, default_root_dir=checkpoint_dir)
+                try:
+                    self.predictor_ = self.model.train(list(train_entries))
+                finally:
+                    if isinstance(trainer_kwargs, dict):
+                        self.model.trainer_kwargs = trainer_kwargs
         return self
 
     def predict(self, inputs, freq, prediction_length):
