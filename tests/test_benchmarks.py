@@ -201,3 +201,16 @@ def test_cli_writes_table_csv_and_png(tmp_path, capsys):
     assert "geometric mean" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="unknown model"):
         main(["forecasting", "--models", "nope", "--output", str(out)])
+
+
+def test_sktime_forecaster_failure_names_dataset_and_series():
+    from sktime.forecasting.theta import ThetaForecaster
+
+    hours = pd.Period("2020-01-01 00:00", "h")
+    entries = [
+        {"item_id": "positive", "start": hours, "target": np.arange(1, 60, dtype=np.float32)},
+        {"item_id": "negative", "start": hours, "target": -np.arange(1, 60, dtype=np.float32)},
+    ]
+    with pytest.raises(RuntimeError, match="dataset 'toy'.*series 'negative'.*negative values"):
+        # multiplicative deseasonalising (the default) rejects non-positive series
+        evaluate_contestant(ThetaForecaster(sp=24), ForecastingDataset("toy", "h", 4, entries))

@@ -74,11 +74,14 @@ def _sktime_forecast_one(entry, meta):
     # one fit + predict per clone: no need to keep data for update()
     forecaster = meta["forecaster"].clone().set_config(remember_data=False)
     fh = np.arange(1, meta["prediction_length"] + 1)
-    forecaster.fit(y, fh=fh)
-    point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
-    if meta["quantiles"]:
-        quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS)).to_numpy(dtype=np.float64).T
-    else:
+    try:
+        forecaster.fit(y, fh=fh)
+        point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
+        if meta["quantiles"]:
+            quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS)).to_numpy(dtype=np.float64).T
+    except Exception as error:  # say which series broke the forecaster
+        raise RuntimeError(f"{type(forecaster).__name__} failed on series {entry.get('item_id')!r}: {error}") from error
+    if not meta["quantiles"]:
         # point forecasters enter WQL with every quantile equal to the point
         quantiles = np.tile(point, (len(QUANTILE_LEVELS), 1))
     return quantiles, point
@@ -166,8 +169,8 @@ class GluonTSContestant(Contestant):
     >>> from gluonts.model.seasonal_naive import SeasonalNaivePredictor
     >>> c = GluonTSContestant(SeasonalNaivePredictor(prediction_length=2, season_length=2))
     >>> entry = {"start": pd.Period("2020-01-01", "D"), "target": np.array([1.0, 2.0, 3.0, 4.0])}
-    >>> c.predict([entry], "D", 2)[0].quantile(0.5)
-    array([3., 4.])
+    >>> c.predict([entry], "D", 2)[0].quantile(0.5).tolist()
+    [3.0, 4.0]
     """
 
     def __init__(self, model, name=None, seed=0):
