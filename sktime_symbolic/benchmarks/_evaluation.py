@@ -131,7 +131,8 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
         contestant.fit(train, dataset.freq, h)
         forecasts = list(contestant.predict(inputs, dataset.freq, h))
     except Exception as error:  # name the data set; contestants name the series where they can
-        raise RuntimeError(f"model {contestant.name!r} on dataset {dataset.name!r}: {error}") from error
+        message = f"model {contestant.name!r} on dataset {dataset.name!r}: {error}"
+        raise (ValueError if isinstance(error, ValueError) else RuntimeError)(message) from error
     wall_time = time.perf_counter() - started
     if len(forecasts) != len(inputs):
         raise ValueError(
