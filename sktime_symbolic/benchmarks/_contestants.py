@@ -266,7 +266,7 @@ def _autoets_statsmodels(freq, h):
     )
 
 
-_TRAINER = {"max_epochs": 5, "enable_progress_bar": False, "logger": False}
+_TRAINER = {"max_epochs": 5, "enable_progress_bar": False, "enable_model_summary": False, "logger": False}
 
 
 def _simple_feedforward(freq, h):
