@@ -77,8 +77,11 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
 
     With ``normalize`` each series is z-normalised first; a series whose standard
     deviation is below ``std_floor * max(1, |mean|)`` counts as constant and is only
-    centred. Returns ``(lengths, values, piece_offsets, loc, scale)``; ``values`` are
-    increments, or absolute end values (normalised) when ``fixed_point`` is set.
+    centred. Returns ``(lengths, values, piece_offsets, loc, scale, moments, bad)``;
+    ``values`` are increments, or absolute end values (normalised) when ``fixed_point`` is
+    set; ``moments`` are the sums of length, length**2, value and value**2 over all pieces
+    (summed per series, then in series order, so they do not depend on the thread count);
+    ``bad[i]`` is the position of the first NaN or inf of series ``i``, or -1.
     """
     n_series = offsets.shape[0] - 1
     total = offsets[n_series] - n_series  # a series of n points has at most n - 1 pieces
@@ -87,10 +90,15 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
     counts = np.empty(n_series, dtype=np.int64)
     loc = np.zeros(n_series)
     scale = np.ones(n_series)
+    bad = np.full(n_series, -1, dtype=np.int64)
     tol2 = tol * tol
     for i in prange(n_series):
         lo = offsets[i]
         hi = offsets[i + 1]
+        for t in range(lo, hi):
+            if not np.isfinite(flat[t]):
+                bad[i] = t - lo
+                break
         if normalize:
             mean, std = _mean_std(flat[lo:hi])
             loc[i] = mean
@@ -107,13 +115,24 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
         piece_offsets[i + 1] = piece_offsets[i] + counts[i]
     lengths = np.empty(piece_offsets[n_series], dtype=np.int64)
     values = np.empty(piece_offsets[n_series], dtype=np.float64)
+    per_series = np.zeros((n_series, 4))
     for i in prange(n_series):
         src = offsets[i] - i
         dst = piece_offsets[i]
         for j in range(counts[i]):
-            lengths[dst + j] = buf_len[src + j]
-            values[dst + j] = buf_val[src + j]
-    return lengths, values, piece_offsets, loc, scale
+            length = buf_len[src + j]
+            value = buf_val[src + j]
+            lengths[dst + j] = length
+            values[dst + j] = value
+            per_series[i, 0] += length
+            per_series[i, 1] += length * length
+            per_series[i, 2] += value
+            per_series[i, 3] += value * value
+    moments = np.zeros(4)
+    for i in range(n_series):
+        for m in range(4):
+            moments[m] += per_series[i, m]
+    return lengths, values, piece_offsets, loc, scale, moments, bad
 
 
 @njit(cache=True, nogil=True)
@@ -242,6 +261,23 @@ def greedy_aggregate(points, alpha, n_stripes):
     for i in prange(n):
         labels[i] = offset[owner[i]] + local[i]
     return labels, total
+
+
+@njit(cache=True, nogil=True)
+def group_means(a, b, labels, n_groups):
+    """Per-group means of two coordinates ``a`` and ``b`` (one pass); shape (n_groups, 2)."""
+    sums = np.zeros((n_groups, 2))
+    counts = np.zeros(n_groups)
+    for i in range(labels.shape[0]):
+        g = labels[i]
+        sums[g, 0] += a[i]
+        sums[g, 1] += b[i]
+        counts[g] += 1.0
+    for g in range(n_groups):
+        if counts[g] > 0:
+            sums[g, 0] /= counts[g]
+            sums[g, 1] /= counts[g]
+    return sums
 
 
 @njit(cache=True, nogil=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, kmeans_plus_plus, nearest_center
+from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, group_means, kmeans_plus_plus, nearest_center
 from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
 
 DIGITIZATION_METHODS = ("greedy", "kmeans", "sampling-kmeans")
@@ -77,7 +77,7 @@ class Codebook:
         cell = self.cell if self.cell is not None else _grid_cell(self.centers, max(k, 1))
         min_cell = _grid_cell(self.centers, 64 * max(k, 1))
         if self.cell is None and self.density_sample is not None and self.density_sample.shape[0] and k > 1:
-            sample = self.density_sample[:: max(1, self.density_sample.shape[0] // 20000)]
+            sample = self.density_sample[:: max(1, self.density_sample.shape[0] // 4096)]
             while cell / 2 >= min_cell and self._centers_per_query_cell(sample, cell) > 2.0:
                 cell /= 2
         self.density_sample = None  # only needed to size the grid; not kept in the pickle
@@ -110,12 +110,7 @@ class Codebook:
 
 
 def _group_means(points, labels, n_groups):
-    counts = np.bincount(labels, minlength=n_groups).astype(np.float64)
-    sums = np.stack(
-        [np.bincount(labels, weights=points[:, d], minlength=n_groups) for d in range(points.shape[1])],
-        axis=1,
-    )
-    return sums / counts[:, None]
+    return group_means(points[:, 0], points[:, 1], labels, n_groups)
 
 
 def kmeans(points, k, rng, max_iter=20, n_jobs=None):

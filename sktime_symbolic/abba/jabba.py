@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from sktime_symbolic.abba._kernels import compress_many, reconstruct_many
+from sktime_symbolic.abba._kernels import compress_many, group_means, reconstruct_many
 from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
 from sktime_symbolic.abba._validation import as_float_series, check_int, check_real
 from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, Codebook, auto_alpha, cluster
@@ -77,15 +77,6 @@ class SymbolicRepresentation:
         return (self.symbols(i) for i in range(self.n_series))
 
 
-def _check_finite_block(arr, describe):
-    """Raise a ValueError naming the first NaN/inf of ``arr`` (last axis = time)."""
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        where = np.unravel_index(np.flatnonzero(bad)[0], arr.shape)
-        kind = "NaN" if np.isnan(arr[where]) else "inf"
-        raise ValueError(f"{describe(where[:-1])} contains {kind} at position {int(where[-1])}")
-
-
 def _split_input(X):
     """Flatten any supported input into one float64 buffer with series ``offsets``.
 
@@ -125,13 +116,9 @@ def _split_input(X):
         raise ValueError(f"X is empty: shape {arr.shape}")
     if arr.shape[-1] < 2:
         raise ValueError(f"series have length {arr.shape[-1]}; ABBA needs at least 2 values")
+    # NaN and inf are found by the compression kernel, which reads every value anyway
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if arr.ndim == 2:
-        _check_finite_block(arr, lambda w: f"series {w[0]}")
-        layout, n_channels = "2d", 1
-    else:
-        _check_finite_block(arr, lambda w: f"instance {w[0]}, channel {w[1]}")
-        layout, n_channels = "3d", arr.shape[1]
+    layout, n_channels = ("2d", 1) if arr.ndim == 2 else ("3d", arr.shape[1])
     n_series = arr.size // arr.shape[-1]
     offsets = np.arange(n_series + 1, dtype=np.int64) * arr.shape[-1]
     return arr.reshape(-1), offsets, layout, n_channels
@@ -186,20 +173,31 @@ def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
     """
     tol = check_real(tol, "tol", low=0, low_inclusive=False)
     max_len = check_int(max_len, "max_len", low=1, allow_none=True)
-    flat, offsets, _, _ = _split_input(X)
-    pieces, _, _ = _compress_flat(flat, offsets, tol, max_len, bool(fixed_point), False, n_jobs)
+    flat, offsets, _, n_channels = _split_input(X)
+    pieces = _compress_flat(flat, offsets, tol, max_len, bool(fixed_point), False, n_jobs, n_channels)[0]
     return pieces
 
 
-def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs):
-    """Compress series laid out in ``flat``; returns ``(pieces, loc, scale)``."""
+def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs, n_channels=1):
+    """Compress series laid out in ``flat``; returns ``(pieces, loc, scale, piece_std)``
+    with ``piece_std`` the standard deviations of the piece lengths and values."""
     limit = np.iinfo(np.int64).max if max_len is None else max_len
     # series are the unit of parallel work: one series runs on one thread
     with numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
-        lengths, values, piece_offsets, loc, scale = compress_many(
+        lengths, values, piece_offsets, loc, scale, moments, bad = compress_many(
             flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR
         )
-    return Pieces(lengths, values, piece_offsets, fixed_point), loc, scale
+    if (bad >= 0).any():
+        i = int(np.flatnonzero(bad >= 0)[0])
+        kind = "NaN" if np.isnan(flat[offsets[i] + bad[i]]) else "inf"
+        where = f"series {i}" if n_channels == 1 else f"instance {i // n_channels}, channel {i % n_channels}"
+        raise ValueError(f"{where} contains {kind} at position {int(bad[i])}")
+    n = max(lengths.shape[0], 1)
+    second = moments[[1, 3]] / n
+    var = second - (moments[[0, 2]] / n) ** 2
+    # a coordinate in which all pieces are alike (up to rounding) is not scaled
+    std = np.where(var > 1e-12 * second, np.sqrt(np.maximum(var, 0.0)), 1.0)
+    return Pieces(lengths, values, piece_offsets, fixed_point), loc, scale, std
 
 
 class JABBA:
@@ -308,14 +306,16 @@ class JABBA:
 
     # -- steps ------------------------------------------------------------------------
     def _scaled(self, pieces):
-        return np.column_stack(
-            (self._scl * pieces.lengths / self._std[0], pieces.values / self._std[1])
-        )
+        points = np.empty((pieces.lengths.shape[0], 2))
+        np.multiply(pieces.lengths, self._scl / self._std[0], out=points[:, 0])
+        np.multiply(pieces.values, 1.0 / self._std[1], out=points[:, 1])
+        return points
 
     def _encode(self, X, p):
         flat, offsets, layout, n_channels = _split_input(X)
-        pieces, loc, scale = _compress_flat(
-            flat, offsets, p["tol"], p["max_len"], bool(self.fixed_point), bool(self.normalize), p["n_jobs"]
+        pieces, loc, scale, piece_std = _compress_flat(
+            flat, offsets, p["tol"], p["max_len"], bool(self.fixed_point), bool(self.normalize), p["n_jobs"],
+            n_channels,
         )
         rep = SymbolicRepresentation(
             codes=None,
@@ -327,7 +327,7 @@ class JABBA:
             layout=layout,
             n_channels=n_channels,
         )
-        return pieces, rep
+        return pieces, rep, piece_std
 
     # -- public API ----------------------------------------------------------------
     def fit(self, X):
@@ -338,10 +338,8 @@ class JABBA:
     def fit_transform(self, X):
         """Learn the codebook and return the symbols of ``X``."""
         p = self._check_params()
-        pieces, rep = self._encode(X, p)
+        pieces, rep, std = self._encode(X, p)
         self._scl = p["scl"]
-        std = np.array([pieces.lengths.std(), pieces.values.std()])
-        std[std == 0] = 1.0  # all pieces alike in that coordinate: nothing to scale
         self._std = std
         points = self._scaled(pieces)
         if self.method == "greedy":
@@ -368,13 +366,7 @@ class JABBA:
         self._codebook = codebook.select(order)
         codes = rank[labels]
         n_symbols = order.shape[0]
-        counts = counts[order].astype(np.float64)
-        self.centers_ = np.column_stack(
-            (
-                np.bincount(codes, weights=pieces.lengths, minlength=n_symbols) / counts,
-                np.bincount(codes, weights=pieces.values, minlength=n_symbols) / counts,
-            )
-        )
+        self.centers_ = group_means(pieces.lengths, pieces.values, codes, n_symbols)
         self.n_symbols_ = n_symbols
         self.alphabet_ = check_alphabet(self.alphabet, n_symbols)
         self._n_jobs = p["n_jobs"]
@@ -389,7 +381,7 @@ class JABBA:
         """Symbols of new series, each piece assigned to its nearest centre."""
         self._check_fitted()
         p = self._check_params()
-        pieces, rep = self._encode(X, p)
+        pieces, rep, _ = self._encode(X, p)
         points = self._scaled(pieces)
         with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
             rep.codes = self._codebook.assign(points)

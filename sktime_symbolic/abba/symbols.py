@@ -7,17 +7,19 @@ import numpy as np
 _ASCII = string.ascii_lowercase + string.ascii_uppercase + string.digits + string.punctuation
 
 
+_ALPHABET = list(_ASCII)  # grown on demand by default_alphabet, shared by all calls
+_NEXT_CODE_POINT = [0x00A1]
+
+
 def default_alphabet(n_symbols):
     """``n_symbols`` distinct one-character strings: letters, digits, punctuation, then
     printable non-space Unicode characters from U+00A1 on."""
-    chars = list(_ASCII[:n_symbols])
-    code = 0x00A1
-    while len(chars) < n_symbols:
-        ch = chr(code)
+    while len(_ALPHABET) < n_symbols:
+        ch = chr(_NEXT_CODE_POINT[0])
         if ch.isprintable() and not ch.isspace():
-            chars.append(ch)
-        code += 1
-    return chars
+            _ALPHABET.append(ch)
+        _NEXT_CODE_POINT[0] += 1
+    return _ALPHABET[:n_symbols]
 
 
 def check_alphabet(alphabet, n_symbols):
