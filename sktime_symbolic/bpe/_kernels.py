@@ -45,6 +45,20 @@ def _bin_of(v, edges):
     return lo
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _bin_uniform(v, edges, lb, inv_width):
+    """``_bin_of`` for equal-width bins: an arithmetic guess corrected against the edges,
+    so the result is exactly the bisection's (no mispredicted branches of a search)."""
+    n_edges = edges.shape[0]
+    g = (v - lb) * inv_width
+    j = 0 if g < 0.0 else (n_edges if g > n_edges else np.int64(g))
+    while j > 0 and v <= edges[j - 1]:
+        j -= 1
+    while j < n_edges and v > edges[j]:
+        j += 1
+    return j
+
+
 @njit(cache=True, nogil=True)
 def _scale_one(x, mean_abs, floor):
     """``(loc, scale)`` of one series, ignoring NaN."""
@@ -68,7 +82,7 @@ def _scale_one(x, mean_abs, floor):
 
 
 @njit(cache=True, nogil=True)
-def _quantize_range(flat, offsets, s0, s1, edges, mean_abs, floor, loc, scale, sym, z):
+def _quantize_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z):
     for s in range(s0, s1):
         a = offsets[s]
         b = offsets[s + 1]
@@ -84,18 +98,22 @@ def _quantize_range(flat, offsets, s0, s1, edges, mean_abs, floor, loc, scale, s
             else:
                 zz = (v - lc) * inv
                 z[i] = zz
-                sym[i] = N_SPECIAL + _bin_of(zz, edges)
+                if inv_width > 0.0:
+                    sym[i] = N_SPECIAL + _bin_uniform(zz, edges, lb, inv_width)
+                else:
+                    sym[i] = N_SPECIAL + _bin_of(zz, edges)
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _quantize_parallel(flat, offsets, bounds, edges, mean_abs, floor, loc, scale, sym, z):
+def _quantize_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z):
     for c in prange(bounds.shape[0] - 1):
-        _quantize_range(flat, offsets, bounds[c], bounds[c + 1], edges, mean_abs, floor, loc, scale, sym, z)
+        _quantize_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z)
 
 
-def quantize(flat, offsets, edges, mean_abs, floor, n_chunks):
+def quantize(flat, offsets, edges, lb, inv_width, mean_abs, floor, n_chunks):
     """Scale every series ``flat[offsets[i]:offsets[i+1]]`` and quantize it.
 
+    ``inv_width > 0`` declares equal-width bins starting at ``lb`` (a faster search).
     Returns ``(symbols int32, scaled values float64, loc, scale)``; NaN becomes ``MASK``.
     """
     n_series = offsets.shape[0] - 1
@@ -105,9 +123,9 @@ def quantize(flat, offsets, edges, mean_abs, floor, n_chunks):
     z = np.empty(flat.shape[0])
     bounds = chunk_bounds(offsets, n_chunks)
     if bounds.shape[0] > 2:
-        _quantize_parallel(flat, offsets, bounds, edges, mean_abs, floor, loc, scale, sym, z)
+        _quantize_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z)
     else:
-        _quantize_range(flat, offsets, 0, n_series, edges, mean_abs, floor, loc, scale, sym, z)
+        _quantize_range(flat, offsets, 0, n_series, edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z)
     return sym, z, loc, scale
 
 
@@ -511,9 +529,18 @@ def _lowest_bit(w):
     return _DEBRUIJN[np.int64((lowest * _DEBRUIJN_MUL) >> np.uint64(58))]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _rank(base, n0, keys, vals, bits, a, b):
+    """Merge rank of the pair ``(a, b)`` or -1: a dense table for symbol pairs, else the hash."""
+    if a < n0 and b < n0:
+        return base[a * n0 + b]
+    return vals[_slot(keys, (np.int64(a) << 32) | np.int64(b), bits)]
+
+
 @njit(cache=True, nogil=True)
-def _encode_range(sym, offsets, s0, s1, keys, vals, bits, left, right, n_tokens0, out, out_len):
-    """Encode series ``s0 .. s1-1``; series ``s`` writes its tokens to ``out[offsets[s]:]``.
+def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right,
+                  n_tokens0, out, out_len):
+    """Scale, quantize and encode series ``s0 .. s1-1``; series ``s`` writes its tokens to ``out[offsets[s]:]``.
 
     Bucket queue over merge ranks: a merge creates only pairs of higher rank, so the ranks
     are visited in increasing order with a monotone cursor over an occupancy bitmap.
@@ -538,23 +565,32 @@ def _encode_range(sym, offsets, s0, s1, keys, vals, bits, left, right, n_tokens0
     for s in range(s0, s1):
         a0 = offsets[s]
         n = offsets[s + 1] - a0
+        lc, sc = _scale_one(flat[a0 : a0 + n], mean_abs, floor)
+        loc[s] = lc
+        scale[s] = sc
+        inv = 1.0 / sc
         for i in range(n):
-            tok[i] = sym[a0 + i]
+            v = flat[a0 + i]
+            if v != v:
+                tok[i] = MASK
+            elif inv_width > 0.0:
+                tok[i] = N_SPECIAL + _bin_uniform((v - lc) * inv, edges, lb, inv_width)
+            else:
+                tok[i] = N_SPECIAL + _bin_of((v - lc) * inv, edges)
             nxt[i] = i + 1
             prv[i] = i - 1
         if n > 0:
             nxt[n - 1] = -1
         n_e = 0
         if n_merges > 0:
-            for i in range(n - 1, -1, -1):  # backwards, so that buckets list positions in order
-                if i + 1 < n:
-                    r = _rank_of(keys, vals, bits, tok[i], tok[i + 1])
-                    if r >= 0:
-                        e_pos[n_e] = i
-                        e_nxt[n_e] = bucket[r]
-                        bucket[r] = n_e
-                        n_e += 1
-                        bitmap[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+            for i in range(n - 2, -1, -1):  # backwards, so that buckets list positions in order
+                r = _rank(base, n_tokens0, keys, vals, bits, tok[i], tok[i + 1])
+                if r >= 0:
+                    e_pos[n_e] = i
+                    e_nxt[n_e] = bucket[r]
+                    bucket[r] = n_e
+                    n_e += 1
+                    bitmap[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
             word = 0
             while word < n_words:
                 w = bitmap[word]
@@ -588,7 +624,7 @@ def _encode_range(sym, offsets, s0, s1, keys, vals, bits, left, right, n_tokens0
                     nxt[i] = nn
                     if nn != -1:
                         prv[nn] = i
-                        r2 = _rank_of(keys, vals, bits, c, tok[nn])
+                        r2 = _rank(base, n_tokens0, keys, vals, bits, c, tok[nn])
                         if r2 >= 0:
                             e_pos[n_e] = i
                             e_nxt[n_e] = bucket[r2]
@@ -597,7 +633,7 @@ def _encode_range(sym, offsets, s0, s1, keys, vals, bits, left, right, n_tokens0
                             bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
                     p = prv[i]
                     if p != -1:
-                        r2 = _rank_of(keys, vals, bits, tok[p], c)
+                        r2 = _rank(base, n_tokens0, keys, vals, bits, tok[p], c)
                         if r2 >= 0:
                             e_pos[n_e] = p
                             e_nxt[n_e] = bucket[r2]
@@ -614,9 +650,11 @@ def _encode_range(sym, offsets, s0, s1, keys, vals, bits, left, right, n_tokens0
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _encode_parallel(sym, offsets, bounds, keys, vals, bits, left, right, n_tokens0, out, out_len):
+def _encode_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right,
+                     n_tokens0, out, out_len):
     for c in prange(bounds.shape[0] - 1):
-        _encode_range(sym, offsets, bounds[c], bounds[c + 1], keys, vals, bits, left, right, n_tokens0, out, out_len)
+        _encode_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals,
+                      bits, left, right, n_tokens0, out, out_len)
 
 
 @njit(cache=True, nogil=True)
@@ -632,17 +670,31 @@ def _compact(out, offsets, out_len):
     return tokens, new_off
 
 
-def encode(sym, offsets, rank_table, left, right, n_tokens0, n_chunks):
-    """Apply the merges to every series of ``sym``; returns ``(tokens, token offsets)``."""
-    keys, vals, bits = rank_table
-    out = np.empty_like(sym)
-    out_len = np.empty(offsets.shape[0] - 1, dtype=np.int64)
+def base_rank_table(left, right, n_tokens0):
+    """Dense ``(n_tokens0 * n_tokens0)`` table of the merge ranks of symbol pairs (-1: no merge)."""
+    base = np.full(n_tokens0 * n_tokens0, -1, dtype=np.int32)
+    for r in range(left.shape[0] - 1, -1, -1):
+        if left[r] < n_tokens0 and right[r] < n_tokens0:
+            base[left[r] * n_tokens0 + right[r]] = r
+    return base
+
+
+def encode(flat, offsets, edges, lb, inv_width, mean_abs, floor, tables, left, right, n_tokens0, n_chunks):
+    """Scale, quantize and merge every series; returns ``(tokens, token offsets, loc, scale)``."""
+    base, keys, vals, bits = tables
+    n_series = offsets.shape[0] - 1
+    loc = np.empty(n_series)
+    scale = np.empty(n_series)
+    out = np.empty(flat.shape[0], dtype=np.int32)
+    out_len = np.empty(n_series, dtype=np.int64)
     bounds = chunk_bounds(offsets, n_chunks)
+    args = (edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right, n_tokens0, out, out_len)
     if bounds.shape[0] > 2:
-        _encode_parallel(sym, offsets, bounds, keys, vals, bits, left, right, n_tokens0, out, out_len)
+        _encode_parallel(flat, offsets, bounds, *args)
     else:
-        _encode_range(sym, offsets, 0, offsets.shape[0] - 1, keys, vals, bits, left, right, n_tokens0, out, out_len)
-    return _compact(out, offsets, out_len)
+        _encode_range(flat, offsets, 0, n_series, *args)
+    tokens, tok_offsets = _compact(out, offsets, out_len)
+    return tokens, tok_offsets, loc, scale
 
 
 # ---------------------------------------------------------------- decoding

@@ -196,14 +196,20 @@ class MotifTokenizer:
         if not hasattr(self, "merges_"):
             raise ValueError("this MotifTokenizer is not fitted yet; call fit first")
 
+    def _bins(self):
+        """``(edges, lb, 1 / bin width)`` for the kernels; width 0 means bins of unequal width."""
+        q = self.quantizer_
+        if q.distribution == "uniform":
+            return q.edges_, float(q.lb), q.n_bins / (float(q.ub) - float(q.lb))
+        return q.edges_, 0.0, 0.0
+
     def _quantize(self, flat, offsets):
         n_threads = numba.get_num_threads()
         if self.n_jobs is not None:
             numba.set_num_threads(min(int(self.n_jobs), numba.config.NUMBA_NUM_THREADS))
         try:
             return K.quantize(
-                flat, offsets, self.quantizer_.edges_, self.scaling == "meanabs", float(self.scale_floor),
-                self._n_chunks(),
+                flat, offsets, *self._bins(), self.scaling == "meanabs", float(self.scale_floor), self._n_chunks(),
             )
         finally:
             numba.set_num_threads(n_threads)
@@ -281,7 +287,10 @@ class MotifTokenizer:
             symbols[start + la : start + la + lengths[b]] = symbols[motif_offsets[b] : motif_offsets[b] + lengths[b]]
         self._motif_offsets = motif_offsets
         self._motif_symbols = symbols
-        self._rank_table = K.build_rank_table(self.merges_[:, 0].copy(), self.merges_[:, 1].copy())
+        self._left = np.ascontiguousarray(self.merges_[:, 0])
+        self._right = np.ascontiguousarray(self.merges_[:, 1])
+        self._rank_tables = (K.base_rank_table(self._left, self._right, n_tokens0),
+                             *K.build_rank_table(self._left, self._right))
 
     # ------------------------------------------------------------------ encoding / decoding
 
@@ -308,15 +317,13 @@ class MotifTokenizer:
         """
         self._check_fitted()
         flat, offsets, _ = _as_batch(X)
-        sym, _, loc, scale = self._quantize(flat, offsets)
-        left = self.merges_[:, 0].copy()
-        right = self.merges_[:, 1].copy()
         n_threads = numba.get_num_threads()
         if self.n_jobs is not None:
             numba.set_num_threads(min(int(self.n_jobs), numba.config.NUMBA_NUM_THREADS))
         try:
-            tokens, tok_offsets = K.encode(sym, offsets, self._rank_table, left, right, N_SPECIAL + int(self.n_bins),
-                                           self._n_chunks())
+            tokens, tok_offsets, loc, scale = K.encode(
+                flat, offsets, *self._bins(), self.scaling == "meanabs", float(self.scale_floor), self._rank_tables, self._left, self._right, N_SPECIAL + int(self.n_bins), self._n_chunks(),
+            )
         finally:
             numba.set_num_threads(n_threads)
         if add_eos:
