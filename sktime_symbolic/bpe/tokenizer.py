@@ -119,7 +119,7 @@ class MotifTokenizer:
         Default of :meth:`decode`: decode a symbol given its predecessor (means fitted on
         the training data), falling back to bin centres for pairs not seen in training.
     n_jobs : int or None, default=None
-        Threads of the quantization and encoding kernels (None: numba's default).
+        Threads of the quantization and encoding kernels (None or -1: all of numba's threads).
     progress : bool, default=False
         Show a tqdm bar of the merges during :meth:`fit`.
 
@@ -187,10 +187,17 @@ class MotifTokenizer:
         n_fixed = N_SPECIAL + int(self.n_bins)
         check_int(self.max_vocab, "max_vocab", low=n_fixed, allow_none=True)
         check_int(self.max_motif_len, "max_motif_len", low=2, allow_none=True)
-        check_int(self.n_jobs, "n_jobs", low=1, allow_none=True)
+        n_jobs = check_int(self.n_jobs, "n_jobs", low=-1, allow_none=True)
+        if n_jobs == 0:
+            raise ValueError("n_jobs must be None, -1 (all threads) or >= 1, got 0")
+
+    def _n_threads(self):
+        if self.n_jobs is None or self.n_jobs == -1:
+            return numba.config.NUMBA_NUM_THREADS
+        return min(int(self.n_jobs), numba.config.NUMBA_NUM_THREADS)
 
     def _n_chunks(self):
-        return int(self.n_jobs) if self.n_jobs is not None else numba.get_num_threads()
+        return self._n_threads()
 
     def _check_fitted(self):
         if not hasattr(self, "merges_"):
@@ -205,8 +212,7 @@ class MotifTokenizer:
 
     def _quantize(self, flat, offsets):
         n_threads = numba.get_num_threads()
-        if self.n_jobs is not None:
-            numba.set_num_threads(min(int(self.n_jobs), numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(self._n_threads())
         try:
             return K.quantize(
                 flat, offsets, *self._bins(), self.scaling == "meanabs", float(self.scale_floor), self._n_chunks(),
@@ -318,8 +324,7 @@ class MotifTokenizer:
         self._check_fitted()
         flat, offsets, _ = _as_batch(X)
         n_threads = numba.get_num_threads()
-        if self.n_jobs is not None:
-            numba.set_num_threads(min(int(self.n_jobs), numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(self._n_threads())
         try:
             tokens, tok_offsets, loc, scale = K.encode(
                 flat, offsets, *self._bins(), self.scaling == "meanabs", float(self.scale_floor), self._rank_tables, self._left, self._right, N_SPECIAL + int(self.n_bins), self._n_chunks(),
