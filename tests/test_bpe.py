@@ -111,6 +111,8 @@ def test_gaussian_and_empirical_bins_are_equiprobable():
         ({"scale_floor": 0.0}, "scale_floor"),
         ({"n_bins": 10, "max_vocab": 12}, "max_vocab"),
         ({"max_motif_len": 1}, "max_motif_len"),
+        ({"cond_pseudo_count": -1.0}, "cond_pseudo_count"),
+        ({"n_jobs": 0}, "n_jobs"),
     ],
 )
 def test_bad_parameters_raise(kwargs, match):
@@ -306,6 +308,27 @@ def test_conditional_decoding_lowers_held_out_mse_on_smooth_series():
     mse_centres = np.mean([np.mean((x - y) ** 2) for x, y in zip(tok.decode(enc, conditional=False), test)])
     mse_cond = np.mean([np.mean((x - y) ** 2) for x, y in zip(tok.decode(enc, conditional=True), test)])
     assert mse_cond < 0.8 * mse_centres
+
+
+def test_pseudo_count_shrinks_conditional_values_to_centres():
+    X = random_walks(10, 300, 12)
+    plain = MotifTokenizer(n_bins=10, p_min=3).fit(X)
+    shrunk = MotifTokenizer(n_bins=10, p_min=3, cond_pseudo_count=1e12).fit(X)
+    seen = plain.cond_counts_ > 0
+    np.testing.assert_allclose(shrunk.cond_values_, np.broadcast_to(plain.quantizer_.centres_, (10, 10)), atol=1e-6)
+    assert np.abs(plain.cond_values_ - shrunk.cond_values_)[seen].max() > 1e-3
+
+
+def test_threaded_kernels_give_the_single_thread_result():
+    # 600k samples: large enough for the chunked parallel quantization and encoding
+    X = random_walks(600, 1000, 13)
+    one = MotifTokenizer(n_bins=22, p_min=50, n_jobs=1).fit(X)
+    two = MotifTokenizer(n_bins=22, p_min=50, n_jobs=2).fit(X)
+    np.testing.assert_array_equal(one.merges_, two.merges_)
+    a, b = one.encode(X), two.encode(X)
+    np.testing.assert_array_equal(a.tokens, b.tokens)
+    np.testing.assert_array_equal(a.offsets, b.offsets)
+    np.testing.assert_array_equal(a.scale, b.scale)
 
 
 def test_statistics_and_plot():

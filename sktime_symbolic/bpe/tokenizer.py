@@ -56,7 +56,14 @@ class Encoded:
 def _as_batch(X, where="X"):
     """``(flat float64, offsets int64, single)`` of a series, a 2D array (rows) or a list of series."""
     if isinstance(X, np.ndarray) and X.ndim == 2:
-        series = list(X)
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"{where} must hold numbers, got dtype {X.dtype}")
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"{where} is empty (shape {X.shape})")
+        # rows are series of equal length: no per-row copies
+        series = None
+        flat = np.ascontiguousarray(X, dtype=np.float64).reshape(-1)
+        offsets = np.arange(X.shape[0] + 1, dtype=np.int64) * X.shape[1]
         single = False
     elif isinstance(X, (list, tuple)):
         series = list(X)
@@ -66,6 +73,18 @@ def _as_batch(X, where="X"):
     else:
         series = [X]
         single = True
+    if series is not None:
+        flat, offsets = _concatenate(series, where, single)
+    inf = np.isinf(flat)
+    if inf.any():
+        pos = int(np.flatnonzero(inf)[0])
+        s = int(np.searchsorted(offsets, pos, side="right") - 1)
+        name = where if single else f"{where}[{s}]"
+        raise ValueError(f"{name} contains inf at position {pos - int(offsets[s])}; only NaN (missing) is allowed")
+    return flat, offsets, single
+
+
+def _concatenate(series, where, single):
     arrays = []
     for i, x in enumerate(series):
         arr = np.asarray(x)
@@ -80,13 +99,7 @@ def _as_batch(X, where="X"):
     flat = np.ascontiguousarray(np.concatenate(arrays), dtype=np.float64)
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     np.cumsum([a.shape[0] for a in arrays], out=offsets[1:])
-    inf = np.isinf(flat)
-    if inf.any():
-        pos = int(np.flatnonzero(inf)[0])
-        s = int(np.searchsorted(offsets, pos, side="right") - 1)
-        name = where if single else f"{where}[{s}]"
-        raise ValueError(f"{name} contains inf at position {pos - int(offsets[s])}; only NaN (missing) is allowed")
-    return flat, offsets, single
+    return flat, offsets
 
 
 class MotifTokenizer:
@@ -118,6 +131,10 @@ class MotifTokenizer:
     conditional : bool, default=True
         Default of :meth:`decode`: decode a symbol given its predecessor (means fitted on
         the training data), falling back to bin centres for pairs not seen in training.
+    cond_pseudo_count : float >= 0, default=0.0
+        Shrinks each conditional mean towards the bin centre as if ``cond_pseudo_count``
+        extra samples sat at the centre: ``(sum + k * centre) / (count + k)``. 0 is the
+        paper's plain mean (eq. 6); a few samples per pair curb overfitting of large ``M``.
     n_jobs : int or None, default=None
         Threads of the quantization and encoding kernels (None or -1: all of numba's threads).
     progress : bool, default=False
@@ -160,6 +177,7 @@ class MotifTokenizer:
         max_vocab=None,
         max_motif_len=None,
         conditional=True,
+        cond_pseudo_count=0.0,
         n_jobs=None,
         progress=False,
     ):
@@ -173,6 +191,7 @@ class MotifTokenizer:
         self.max_vocab = max_vocab
         self.max_motif_len = max_motif_len
         self.conditional = conditional
+        self.cond_pseudo_count = cond_pseudo_count
         self.n_jobs = n_jobs
         self.progress = progress
 
@@ -184,6 +203,7 @@ class MotifTokenizer:
             raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
         check_real(self.scale_floor, "scale_floor", low=0.0, low_inclusive=False)
         check_int(self.p_min, "p_min", low=1)
+        check_real(self.cond_pseudo_count, "cond_pseudo_count", low=0.0)
         n_fixed = N_SPECIAL + int(self.n_bins)
         check_int(self.max_vocab, "max_vocab", low=n_fixed, allow_none=True)
         check_int(self.max_motif_len, "max_motif_len", low=2, allow_none=True)
@@ -249,21 +269,21 @@ class MotifTokenizer:
 
         nxt, prv = K.link_positions(sym, offsets)
         tok = sym.copy()
-        bar = tqdm(desc="BPE merges", unit="merge", disable=not self.progress)
-        report_every = 64 if self.progress else 0
-        K._PROGRESS_HOOK[0] = lambda n: bar.update(n - bar.n)
-        try:
-            left, right, counts = K.train_merges(tok, nxt, prv, n_tokens0, int(self.p_min), max_merges, max_len,
-                                                 report_every)
-        finally:
-            K._PROGRESS_HOOK[0] = None
-            bar.update(len(left) - bar.n) if "left" in locals() else None
-            bar.close()
+        with tqdm(desc="BPE merges", unit="merge", disable=not self.progress) as bar:
+            K._PROGRESS_HOOK[0] = lambda n: bar.update(n - bar.n)
+            try:
+                left, right, counts = K.train_merges(tok, nxt, prv, n_tokens0, int(self.p_min), max_merges, max_len,
+                                                     64 if self.progress else 0)
+            finally:
+                K._PROGRESS_HOOK[0] = None
+            bar.update(len(left) - bar.n)
         self._set_merges(left, right, counts)
 
         sums, cnts = K.conditional_sums(sym, z, offsets, M)
         self.cond_counts_ = cnts
-        self.cond_values_ = np.where(cnts > 0, sums / np.maximum(cnts, 1), self.quantizer_.centres_[None, :])
+        centres = self.quantizer_.centres_[None, :]
+        k = float(self.cond_pseudo_count)
+        self.cond_values_ = np.where(cnts > 0, (sums + k * centres) / np.maximum(cnts + k, 1e-300), centres)
         self.n_training_samples_ = int(flat.shape[0])
         self.n_training_tokens_ = int(np.count_nonzero(tok >= 0))
         return self
@@ -426,7 +446,7 @@ class MotifTokenizer:
         self._check_fitted()
         params = {k: getattr(self, k) for k in (
             "n_bins", "distribution", "lb", "ub", "scaling", "scale_floor", "p_min", "max_vocab",
-            "max_motif_len", "conditional", "n_jobs",
+            "max_motif_len", "conditional", "cond_pseudo_count", "n_jobs",
         )}
         params = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
         np.savez_compressed(
