@@ -172,11 +172,6 @@ def build_rank_table(left, right):
     return keys, vals, bits
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _rank_of(keys, vals, bits, a, b):
-    return vals[_slot(keys, (np.int64(a) << 32) | np.int64(b), bits)]
-
-
 # ---------------------------------------------------------------- vocabulary training
 
 
@@ -544,8 +539,9 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
 
     Bucket queue over merge ranks: a merge creates only pairs of higher rank, so the ranks
     are visited in increasing order with a monotone cursor over an occupancy bitmap.
-    Within one rank the positions are replaced left to right, so the result equals
-    applying the merges one after another over the whole series.
+    Within one rank, pairs of equal tokens are replaced along each run from its first
+    element, as a left-to-right pass does, so the result equals applying the merges one
+    after another over the whole series.
     """
     n_merges = left.shape[0]
     n_words = (n_merges + 63) // 64 + 1
@@ -561,7 +557,6 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
     e_cap = 3 * max_len + 4
     e_pos = np.empty(e_cap, dtype=np.int32)
     e_nxt = np.empty(e_cap, dtype=np.int32)
-    work = np.empty(max_len, dtype=np.int32)
     for s in range(s0, s1):
         a0 = offsets[s]
         n = offsets[s + 1] - a0
@@ -583,7 +578,7 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
             nxt[n - 1] = -1
         n_e = 0
         if n_merges > 0:
-            for i in range(n - 2, -1, -1):  # backwards, so that buckets list positions in order
+            for i in range(n - 1):
                 r = _rank(base, n_tokens0, keys, vals, bits, tok[i], tok[i + 1])
                 if r >= 0:
                     e_pos[n_e] = i
@@ -602,44 +597,52 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
                 a = left[r]
                 b = right[r]
                 c = n_tokens0 + r
-                m = 0
                 e = bucket[r]
                 bucket[r] = -1
+                # new pairs all have higher ranks, so this list does not grow while we walk it
                 while e != -1:
-                    work[m] = e_pos[e]
-                    m += 1
+                    i = e_pos[e]
                     e = e_nxt[e]
-                if a == b:
-                    work[:m].sort()
-                for t in range(m):
-                    i = work[t]
                     if tok[i] != a:
                         continue
                     j = nxt[i]
                     if j == -1 or tok[j] != b:
                         continue
-                    nn = nxt[j]
-                    tok[i] = c
-                    tok[j] = -1
-                    nxt[i] = nn
-                    if nn != -1:
-                        prv[nn] = i
-                        r2 = _rank(base, n_tokens0, keys, vals, bits, c, tok[nn])
-                        if r2 >= 0:
-                            e_pos[n_e] = i
-                            e_nxt[n_e] = bucket[r2]
-                            bucket[r2] = n_e
-                            n_e += 1
-                            bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
-                    p = prv[i]
-                    if p != -1:
-                        r2 = _rank(base, n_tokens0, keys, vals, bits, tok[p], c)
-                        if r2 >= 0:
-                            e_pos[n_e] = p
-                            e_nxt[n_e] = bucket[r2]
-                            bucket[r2] = n_e
-                            n_e += 1
-                            bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
+                    if a == b:
+                        # a left-to-right pass pairs a run of a's from its first element:
+                        # go back to the start of the run, then replace pairs along it
+                        while prv[i] != -1 and tok[prv[i]] == a:
+                            i = prv[i]
+                        j = nxt[i]
+                    while True:
+                        nn = nxt[j]
+                        tok[i] = c
+                        tok[j] = -1
+                        nxt[i] = nn
+                        if nn != -1:
+                            prv[nn] = i
+                            r2 = _rank(base, n_tokens0, keys, vals, bits, c, tok[nn])
+                            if r2 >= 0:
+                                e_pos[n_e] = i
+                                e_nxt[n_e] = bucket[r2]
+                                bucket[r2] = n_e
+                                n_e += 1
+                                bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
+                        p = prv[i]
+                        if p != -1:
+                            r2 = _rank(base, n_tokens0, keys, vals, bits, tok[p], c)
+                            if r2 >= 0:
+                                e_pos[n_e] = p
+                                e_nxt[n_e] = bucket[r2]
+                                bucket[r2] = n_e
+                                n_e += 1
+                                bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
+                        if a != b or nn == -1 or tok[nn] != a:
+                            break
+                        i = nn
+                        j = nxt[i]
+                        if j == -1 or tok[j] != a:
+                            break
         k = 0
         i = 0 if n > 0 else -1
         while i != -1:
