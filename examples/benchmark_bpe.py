@@ -150,7 +150,8 @@ def main(argv=None):
     parser.add_argument("--bins", nargs="*", type=int, default=[22, 37, 126])
     parser.add_argument("--real-p-min", type=int, default=100)
     parser.add_argument("--pseudo-count", type=float, default=20.0, help="cond_pseudo_count of the shrunk variant")
-    default_data = os.environ.get("SKTIME_SYMBOLIC_DATA", str(Path(__file__).resolve().parents[1] / ".." / "shared" / "data"))
+    repo_root = Path(__file__).resolve().parents[1]
+    default_data = os.environ.get("SKTIME_SYMBOLIC_DATA", str(repo_root / ".." / "shared" / "data"))
     parser.add_argument("--data", default=default_data)
     parser.add_argument("--plot", default=None, help="write a token plot of an ETTh1 window to this PNG")
     args = parser.parse_args(argv)

@@ -233,7 +233,8 @@ def test_round_trip_error_within_quantization_bound(distribution, scaling):
 def test_constant_series_and_nan_become_mask_and_back():
     tok = MotifTokenizer(n_bins=10, p_min=2).fit([np.full(50, 7.0), np.sin(np.arange(200.0))])
     enc = tok.encode(np.full(20, 7.0))
-    np.testing.assert_allclose(tok.decode(enc, conditional=False)[0], 7.0, atol=tok.max_quantization_error * 1e-8 + 1e-7)
+    # a constant series is only centred: it decodes to the centre of the bin holding 0
+    np.testing.assert_allclose(tok.decode(enc, conditional=False)[0], 7.0, atol=1e-7)
     x = np.sin(np.arange(30.0))
     x[[0, 10, 11]] = np.nan
     enc = tok.encode(x)

@@ -107,7 +107,8 @@ def _quantize_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor
 @njit(cache=True, nogil=True, parallel=True)
 def _quantize_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z):
     for c in prange(bounds.shape[0] - 1):
-        _quantize_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale, sym, z)
+        _quantize_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale,
+                        sym, z)
 
 
 def quantize(flat, offsets, edges, lb, inv_width, mean_abs, floor, n_chunks):
@@ -533,8 +534,8 @@ def _rank(base, n0, keys, vals, bits, a, b):
 
 
 @njit(cache=True, nogil=True)
-def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right,
-                  n_tokens0, out, out_len):
+def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits,
+                  left, right, n_tokens0, out, out_len):
     """Scale, quantize and encode series ``s0 .. s1-1``; series ``s`` writes its tokens to ``out[offsets[s]:]``.
 
     Bucket queue over merge ranks: a merge creates only pairs of higher rank, so the ranks
@@ -653,11 +654,11 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _encode_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right,
-                     n_tokens0, out, out_len):
+def _encode_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits,
+                     left, right, n_tokens0, out, out_len):
     for c in prange(bounds.shape[0] - 1):
-        _encode_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals,
-                      bits, left, right, n_tokens0, out, out_len)
+        _encode_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale, base,
+                      keys, vals, bits, left, right, n_tokens0, out, out_len)
 
 
 @njit(cache=True, nogil=True)
@@ -691,7 +692,8 @@ def encode(flat, offsets, edges, lb, inv_width, mean_abs, floor, tables, left, r
     out = np.empty(flat.shape[0], dtype=np.int32)
     out_len = np.empty(n_series, dtype=np.int64)
     bounds = chunk_bounds(offsets, n_chunks)
-    args = (edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right, n_tokens0, out, out_len)
+    args = (edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right, n_tokens0, out,
+            out_len)
     if bounds.shape[0] > 2:
         _encode_parallel(flat, offsets, bounds, *args)
     else:

@@ -347,7 +347,8 @@ class MotifTokenizer:
         numba.set_num_threads(self._n_threads())
         try:
             tokens, tok_offsets, loc, scale = K.encode(
-                flat, offsets, *self._bins(), self.scaling == "meanabs", float(self.scale_floor), self._rank_tables, self._left, self._right, N_SPECIAL + int(self.n_bins), self._n_chunks(),
+                flat, offsets, *self._bins(), self.scaling == "meanabs", float(self.scale_floor), self._rank_tables,
+                self._left, self._right, N_SPECIAL + int(self.n_bins), self._n_chunks(),
             )
         finally:
             numba.set_num_threads(n_threads)
