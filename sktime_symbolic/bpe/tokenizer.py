@@ -124,6 +124,9 @@ class MotifTokenizer:
         constant series is centred instead of divided by zero.
     p_min : int >= 1, default=100
         Training stops when the most frequent pair occurs fewer than ``p_min`` times.
+        A pair's count is the number of replacements a left-to-right pass makes (the
+        new token's frequency), so a run ``a a a`` holds one ``(a, a)``, not two; ties
+        go to the smallest pair ``(left id, right id)``.
     max_vocab : int or None, default=None
         Largest vocabulary (specials, symbols and motifs together).
     max_motif_len : int >= 2 or None, default=None
