@@ -111,6 +111,7 @@ def test_gaussian_and_empirical_bins_are_equiprobable():
         ({"scale_floor": 0.0}, "scale_floor"),
         ({"n_bins": 10, "max_vocab": 12}, "max_vocab"),
         ({"max_motif_len": 1}, "max_motif_len"),
+        ({"max_vocab": 70_000}, "16-bit"),
         ({"cond_pseudo_count": -1.0}, "cond_pseudo_count"),
         ({"n_jobs": 0}, "n_jobs"),
     ],
@@ -205,6 +206,17 @@ def test_encoding_equals_sequential_merge_application(seed, n_series, length, n_
         for r, (a, b) in enumerate(tok.merges_.tolist()):
             seq = naive_replace(seq, a, b, n0 + r)
         assert enc[i].tolist() == seq
+
+
+def test_rank_table_handles_token_ids_up_to_16_bits():
+    left = np.array([40000, 65535, 5, 3], dtype=np.int32)
+    right = np.array([65535, 3, 40000, 4], dtype=np.int32)
+    base = K.base_rank_table(left, right, 10)
+    table, bits = K.build_rank_table(left, right)
+    for r, (a, b) in enumerate(zip(left, right)):
+        assert K._rank(base, 10, table, bits, int(a), int(b)) == r
+    for a, b in [(65535, 40000), (3, 65535), (40000, 3), (4, 3)]:
+        assert K._rank(base, 10, table, bits, a, b) == -1
 
 
 def test_encoding_does_not_depend_on_batch_composition():

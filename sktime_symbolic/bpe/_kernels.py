@@ -15,6 +15,8 @@ from numba import njit, objmode, prange
 
 N_SPECIAL = 3
 PAD, EOS, MASK = 0, 1, 2
+# token ids must fit 16 bits for the packed rank table of the encoder
+MAX_VOCAB = 1 << 16
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -158,19 +160,25 @@ def _slot(keys, key, bits):
 
 @njit(cache=True, nogil=True)
 def build_rank_table(left, right):
-    """Hash table ``pair key -> merge rank`` of the merges ``(left[r], right[r])``."""
+    """Open-addressing hash ``pair -> merge rank`` of the merges ``(left[r], right[r])``.
+
+    One int64 per slot packs the 32-bit pair ``left << 16 | right`` (ids < ``MAX_VOCAB``)
+    above the rank, so a probe is a single load; -1 marks an empty slot. Returns
+    ``(table, bits)``.
+    """
     n = left.shape[0]
     bits = 4
-    while (1 << bits) < 4 * n + 16:
+    while (1 << bits) < 2 * n + 16:
         bits += 1
-    keys = np.full(1 << bits, -1, dtype=np.int64)
-    vals = np.full(1 << bits, -1, dtype=np.int32)
+    table = np.full(1 << bits, -1, dtype=np.int64)
+    mask = (1 << bits) - 1
     for r in range(n):
-        key = (np.int64(left[r]) << 32) | np.int64(right[r])
-        h = _slot(keys, key, bits)
-        keys[h] = key
-        vals[h] = r
-    return keys, vals, bits
+        key = (np.int64(left[r]) << 16) | np.int64(right[r])
+        h = np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(64 - bits))
+        while table[h] != -1:
+            h = (h + 1) & mask
+        table[h] = (key << 32) | r
+    return table, bits
 
 
 # ---------------------------------------------------------------- vocabulary training
@@ -526,15 +534,24 @@ def _lowest_bit(w):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _rank(base, n0, keys, vals, bits, a, b):
+def _rank(base, n0, table, bits, a, b):
     """Merge rank of the pair ``(a, b)`` or -1: a dense table for symbol pairs, else the hash."""
     if a < n0 and b < n0:
         return base[a * n0 + b]
-    return vals[_slot(keys, (np.int64(a) << 32) | np.int64(b), bits)]
+    key = (np.int64(a) << 16) | np.int64(b)
+    mask = (1 << bits) - 1
+    h = np.int64((np.uint64(key) * _GOLDEN) >> np.uint64(64 - bits))
+    while True:
+        entry = table[h]
+        if entry == -1:
+            return -1
+        if (entry >> 32) & 0xFFFFFFFF == key:
+            return np.int64(entry & 0xFFFFFFFF)
+        h = (h + 1) & mask
 
 
 @njit(cache=True, nogil=True)
-def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits,
+def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, loc, scale, base, table, bits,
                   left, right, n_tokens0, out, out_len):
     """Scale, quantize and encode series ``s0 .. s1-1``; series ``s`` writes its tokens to ``out[offsets[s]:]``.
 
@@ -580,7 +597,7 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
         n_e = 0
         if n_merges > 0:
             for i in range(n - 1):
-                r = _rank(base, n_tokens0, keys, vals, bits, tok[i], tok[i + 1])
+                r = _rank(base, n_tokens0, table, bits, tok[i], tok[i + 1])
                 if r >= 0:
                     e_pos[n_e] = i
                     e_nxt[n_e] = bucket[r]
@@ -622,7 +639,7 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
                         nxt[i] = nn
                         if nn != -1:
                             prv[nn] = i
-                            r2 = _rank(base, n_tokens0, keys, vals, bits, c, tok[nn])
+                            r2 = _rank(base, n_tokens0, table, bits, c, tok[nn])
                             if r2 >= 0:
                                 e_pos[n_e] = i
                                 e_nxt[n_e] = bucket[r2]
@@ -631,7 +648,7 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
                                 bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
                         p = prv[i]
                         if p != -1:
-                            r2 = _rank(base, n_tokens0, keys, vals, bits, tok[p], c)
+                            r2 = _rank(base, n_tokens0, table, bits, tok[p], c)
                             if r2 >= 0:
                                 e_pos[n_e] = p
                                 e_nxt[n_e] = bucket[r2]
@@ -654,11 +671,11 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _encode_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits,
+def _encode_parallel(flat, offsets, bounds, edges, lb, inv_width, mean_abs, floor, loc, scale, base, table, bits,
                      left, right, n_tokens0, out, out_len):
     for c in prange(bounds.shape[0] - 1):
         _encode_range(flat, offsets, bounds[c], bounds[c + 1], edges, lb, inv_width, mean_abs, floor, loc, scale, base,
-                      keys, vals, bits, left, right, n_tokens0, out, out_len)
+                      table, bits, left, right, n_tokens0, out, out_len)
 
 
 @njit(cache=True, nogil=True)
@@ -685,15 +702,14 @@ def base_rank_table(left, right, n_tokens0):
 
 def encode(flat, offsets, edges, lb, inv_width, mean_abs, floor, tables, left, right, n_tokens0, n_chunks):
     """Scale, quantize and merge every series; returns ``(tokens, token offsets, loc, scale)``."""
-    base, keys, vals, bits = tables
+    base, table, bits = tables
     n_series = offsets.shape[0] - 1
     loc = np.empty(n_series)
     scale = np.empty(n_series)
     out = np.empty(flat.shape[0], dtype=np.int32)
     out_len = np.empty(n_series, dtype=np.int64)
     bounds = chunk_bounds(offsets, n_chunks)
-    args = (edges, lb, inv_width, mean_abs, floor, loc, scale, base, keys, vals, bits, left, right, n_tokens0, out,
-            out_len)
+    args = (edges, lb, inv_width, mean_abs, floor, loc, scale, base, table, bits, left, right, n_tokens0, out, out_len)
     if bounds.shape[0] > 2:
         _encode_parallel(flat, offsets, bounds, *args)
     else:

@@ -128,7 +128,8 @@ class MotifTokenizer:
         new token's frequency), so a run ``a a a`` holds one ``(a, a)``, not two; ties
         go to the smallest pair ``(left id, right id)``.
     max_vocab : int or None, default=None
-        Largest vocabulary (specials, symbols and motifs together).
+        Largest vocabulary (specials, symbols and motifs together); at most 65,536
+        (token ids fit 16 bits), which is also the cap when None.
     max_motif_len : int >= 2 or None, default=None
         Longest motif in samples.
     conditional : bool, default=True
@@ -208,7 +209,11 @@ class MotifTokenizer:
         check_int(self.p_min, "p_min", low=1)
         check_real(self.cond_pseudo_count, "cond_pseudo_count", low=0.0)
         n_fixed = N_SPECIAL + int(self.n_bins)
-        check_int(self.max_vocab, "max_vocab", low=n_fixed, allow_none=True)
+        max_vocab = check_int(self.max_vocab, "max_vocab", low=n_fixed, allow_none=True)
+        if max_vocab is not None and max_vocab > K.MAX_VOCAB:
+            raise ValueError(f"max_vocab must be <= {K.MAX_VOCAB} (16-bit token ids), got {max_vocab}")
+        if n_fixed > K.MAX_VOCAB:
+            raise ValueError(f"n_bins must be <= {K.MAX_VOCAB - N_SPECIAL} (16-bit token ids), got {self.n_bins}")
         check_int(self.max_motif_len, "max_motif_len", low=2, allow_none=True)
         n_jobs = check_int(self.n_jobs, "n_jobs", low=-1, allow_none=True)
         if n_jobs == 0:
@@ -267,7 +272,7 @@ class MotifTokenizer:
         sym, z, _, _ = self._quantize(flat, offsets)
         M = int(self.n_bins)
         n_tokens0 = N_SPECIAL + M
-        max_merges = np.iinfo(np.int64).max if self.max_vocab is None else int(self.max_vocab) - n_tokens0
+        max_merges = (K.MAX_VOCAB if self.max_vocab is None else int(self.max_vocab)) - n_tokens0
         max_len = np.iinfo(np.int64).max if self.max_motif_len is None else int(self.max_motif_len)
 
         nxt, prv = K.link_positions(sym, offsets)
