@@ -2,12 +2,14 @@
 
 Token ids: ``PAD=0, EOS=1, MASK=2``, quantized symbols ``3 .. M+2`` and merged motifs from
 ``M+3`` on, in the order they were learned (merge rank ``r`` creates token ``M + 3 + r``).
-A pair of adjacent tokens is packed into one int64 key ``left << 32 | right``.
+Training packs a pair of adjacent tokens into one int64 key ``left << 32 | right``; the
+encoder's rank table packs ``left << 16 | right`` with the rank into one int64 per slot.
 
 Vocabulary training (:func:`train_merges`) keeps the corpus as a doubly linked list of
 positions, one occurrence list per distinct pair, pair counts updated incrementally at every
 replacement, and a max-heap of ``(count, pair)`` with lazy invalidation, so a merge costs
 time proportional to the occurrences it touches, never a rescan of the corpus.
+Encoding (:func:`encode`) replays the merges per series with a bucket queue over ranks.
 """
 
 import numpy as np
