@@ -1,6 +1,7 @@
 """sktime transformers of sktime-symbolic."""
 
 from sktime_symbolic.transformations.abba import ABBATransformer
+from sktime_symbolic.transformations.bpe import BPETokenizer
 from sktime_symbolic.transformations.jabba import JABBATransformer
 
-__all__ = ["ABBATransformer", "JABBATransformer"]
+__all__ = ["ABBATransformer", "BPETokenizer", "JABBATransformer"]
