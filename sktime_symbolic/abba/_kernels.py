@@ -136,6 +136,21 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
 
 
 @njit(cache=True, nogil=True)
+def _bounding_box(points):
+    """``(min x, max x, min y, max y)`` of non-empty 2D points."""
+    lo0 = points[0, 0]
+    lo1 = points[0, 1]
+    hi0 = lo0
+    hi1 = lo1
+    for i in range(1, points.shape[0]):
+        lo0 = min(lo0, points[i, 0])
+        hi0 = max(hi0, points[i, 0])
+        lo1 = min(lo1, points[i, 1])
+        hi1 = max(hi1, points[i, 1])
+    return lo0, hi0, lo1, hi1
+
+
+@njit(cache=True, nogil=True)
 def _aggregate_rows(row_lo, row_hi, nx, ny, start, alive, idx, p0, p1, alpha2, local, owner, stripe):
     """Greedy aggregation of the alive points in grid rows ``row_lo .. row_hi - 1``.
 
@@ -197,15 +212,7 @@ def greedy_aggregate(points, alpha, n_stripes):
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels, 0
-    lo0 = points[0, 0]
-    lo1 = points[0, 1]
-    hi0 = lo0
-    hi1 = lo1
-    for i in range(1, n):
-        lo0 = min(lo0, points[i, 0])
-        hi0 = max(hi0, points[i, 0])
-        lo1 = min(lo1, points[i, 1])
-        hi1 = max(hi1, points[i, 1])
+    lo0, hi0, lo1, hi1 = _bounding_box(points)
     max_cells = 4.0 * n
     cell = max(alpha, np.sqrt((hi0 - lo0) * (hi1 - lo1) / max_cells), max(hi0 - lo0, hi1 - lo1) / max_cells, 1e-300)
     nx = int((hi0 - lo0) / cell) + 1
@@ -309,15 +316,7 @@ def kmeans_plus_plus(points, k, uniforms):
     Returns the centres (fewer than ``k`` when every point already is a centre).
     """
     n = points.shape[0]
-    lo0 = points[0, 0]
-    lo1 = points[0, 1]
-    hi0 = lo0
-    hi1 = lo1
-    for i in range(1, n):
-        lo0 = min(lo0, points[i, 0])
-        hi0 = max(hi0, points[i, 0])
-        lo1 = min(lo1, points[i, 1])
-        hi1 = max(hi1, points[i, 1])
+    lo0, hi0, lo1, hi1 = _bounding_box(points)
     target_cells = max(1.0, n / 32.0)
     h = max(np.sqrt((hi0 - lo0) * (hi1 - lo1) / target_cells), max(hi0 - lo0, hi1 - lo1) / target_cells, 1e-300)
     nx = int((hi0 - lo0) / h) + 1
