@@ -153,6 +153,18 @@ def test_parallel_backend_gives_same_scores_as_sequential():
     assert parallel["MASE"] == sequential["MASE"] and parallel["WQL"] == sequential["WQL"]
 
 
+@pytest.mark.parametrize("backend", ["loky", "dask"])
+def test_contestants_run_side_by_side_on_a_parallel_backend(backend):
+    models = ["seasonal_naive", "seasonal_naive_gluonts", "theta"]
+    sequential = run_forecasting_benchmark([_toy()], models, progress=False)
+    parallel = run_forecasting_benchmark(
+        [_toy()], models, progress=False, backend=backend, backend_params={"n_jobs": 2} if backend == "loky" else None
+    )
+    assert list(parallel["model"]) == models
+    columns = ["dataset", "model", "MASE", "WQL", "sMAPE"]
+    pd.testing.assert_frame_equal(parallel[columns], sequential[columns])
+
+
 def test_relative_scores_geometric_mean_and_missing_baseline():
     results = pd.DataFrame(
         {"dataset": ["a", "a", "b", "b"], "model": ["base", "m", "base", "m"], "MASE": [2, 1, 1, 2], "WQL": [1, 4, 1, 1]}

@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend", default=None, help="sktime parallel backend for per-series fitting, e.g. loky, joblib, dask"
     )
     fc.add_argument("--n-jobs", type=int, default=-1, help="workers for --backend loky/multiprocessing/threading")
+    fc.add_argument(
+        "--contestant-backend", default=None,
+        help="sktime parallel backend running the (data set, model) pairs side by side, e.g. loky, dask",
+    )
+    fc.add_argument("--contestant-jobs", type=int, default=2, help="workers for --contestant-backend")
     return parser
 
 
@@ -69,6 +74,8 @@ def run_forecasting(args) -> int:
         prediction_length=args.prediction_length,
         windows=args.windows,
         data_root=args.data_root,
+        backend=args.contestant_backend,
+        backend_params={"n_jobs": args.contestant_jobs} if args.contestant_backend else None,
     )
     results.to_csv(args.output / "results.csv", index=False)
     plot_results(results, args.output / "results.png")

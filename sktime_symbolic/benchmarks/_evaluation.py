@@ -154,7 +154,15 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     return row
 
 
-def run_forecasting_benchmark(datasets, models, prediction_length=None, windows=1, data_root=None, progress=True):
+def _evaluate_pair(pair, meta):
+    dataset, model = pair
+    return evaluate_contestant(model, dataset, meta["prediction_length"], meta["windows"])
+
+
+def run_forecasting_benchmark(
+    datasets, models, prediction_length=None, windows=1, data_root=None, progress=True, backend=None,
+    backend_params=None,
+):
     """Score every model on every data set.
 
     Parameters
@@ -167,7 +175,14 @@ def run_forecasting_benchmark(datasets, models, prediction_length=None, windows=
     windows : int, default 1
     data_root : str or Path, optional
     progress : bool, default True
-        Show a tqdm bar over (data set, model) pairs.
+        Show a tqdm bar over (data set, model) pairs (joblib's progress messages when a
+        ``backend`` runs them).
+    backend : str, optional
+        Run the (data set, model) pairs in parallel with sktime's ``parallelize``: "loky",
+        "multiprocessing", "threading", "joblib", "dask", "ray" (see
+        ``sktime.utils.parallel``). Default: one after another.
+    backend_params : dict, optional
+        Passed to the backend, e.g. ``{"n_jobs": 2}``.
 
     Returns
     -------
@@ -186,6 +201,14 @@ def run_forecasting_benchmark(datasets, models, prediction_length=None, windows=
 
     loaded = [load_dataset(d, data_root=data_root) if isinstance(d, str) else d for d in datasets]
     pairs = [(d, m) for d in loaded for m in models]
+    if backend is not None:
+        from sktime.utils.parallel import parallelize
+
+        params = dict(backend_params or {})
+        if progress and backend in ("loky", "multiprocessing", "threading"):
+            params.setdefault("verbose", 10)
+        meta = {"prediction_length": prediction_length, "windows": windows}
+        return pd.DataFrame(parallelize(_evaluate_pair, pairs, meta=meta, backend=backend, backend_params=params))
     rows = []
     with tqdm(total=len(pairs), disable=not progress, desc="benchmark") as bar:
         for dataset, model in pairs:
