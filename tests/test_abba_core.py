@@ -181,19 +181,24 @@ def test_parallel_and_serial_give_same_symbols():
 
 @settings(max_examples=25, deadline=None)
 @given(
-    n=st.integers(1, 3000),
+    n=st.integers(1, 30_000),
     alpha=st.floats(0.0, 1.0),
     stripes=st.integers(1, 8),
+    chunks=st.integers(1, 4),
     seed=st.integers(0, 1000),
 )
-def test_greedy_aggregation_groups_lie_within_alpha_of_a_member(n, alpha, stripes, seed):
+def test_greedy_aggregation_groups_lie_within_alpha_of_a_member(n, alpha, stripes, chunks, seed):
     from sktime_symbolic.abba._kernels import greedy_aggregate
 
     rng = np.random.default_rng(seed)
     # discrete first coordinate, as piece lengths are
     points = np.column_stack((rng.integers(0, 5, n) * 0.3, rng.standard_normal(n)))
-    labels, n_groups = greedy_aggregate(points, alpha, stripes)
+    labels, n_groups = greedy_aggregate(points, alpha, stripes, chunks)
     assert sorted(set(labels.tolist())) == list(range(n_groups))
+    # the chunking of the counting sort never changes the result
+    np.testing.assert_array_equal(greedy_aggregate(points, alpha, stripes, 1)[0], labels)
+    if n > 3000:
+        return  # the all-pairs check below is quadratic; chunks matter from 20,000 points on
     for g in range(n_groups):
         members = points[labels == g]
         dist = np.sqrt(((members[:, None] - members[None]) ** 2).sum(-1))

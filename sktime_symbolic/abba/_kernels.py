@@ -196,11 +196,11 @@ def _aggregate_rows(row_lo, row_hi, nx, ny, start, alive, idx, p0, p1, alpha2, l
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def greedy_aggregate(points, alpha, n_stripes):
+def greedy_aggregate(points, alpha, n_stripes, n_chunks):
     """Greedy aggregation (fABBA; Algorithm 1 of the LLM-ABBA paper) over a grid.
 
     Points are bucketed into square cells of side at least ``alpha`` (larger only where
-    that keeps the grid within ``4 n`` cells): a point within ``alpha`` of a starting
+    that keeps the grid within ``n`` cells): a point within ``alpha`` of a starting
     point lies in the 3x3 cells around it, and an O(n) counting sort replaces fABBA's
     full sort. The grid's rows (value axis) are cut into ``n_stripes`` stripes of at
     least two rows holding about equal numbers of points; even stripes are aggregated in
@@ -212,31 +212,56 @@ def greedy_aggregate(points, alpha, n_stripes):
     labels = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return labels, 0
-    lo0, hi0, lo1, hi1 = _bounding_box(points)
-    max_cells = 4.0 * n
+    # ``n_chunks`` contiguous chunks of points (one per thread): the stable counting sort
+    # below gives the same order for any number of chunks
+    n_chunks = max(1, min(n_chunks, n // 10_000))
+    size = (n + n_chunks - 1) // n_chunks
+    boxes = np.empty((n_chunks, 4))
+    for c in prange(n_chunks):
+        b = _bounding_box(points[c * size : min(n, (c + 1) * size)])
+        boxes[c, 0] = b[0]
+        boxes[c, 1] = b[1]
+        boxes[c, 2] = b[2]
+        boxes[c, 3] = b[3]
+    lo0 = boxes[:, 0].min()
+    hi0 = boxes[:, 1].max()
+    lo1 = boxes[:, 2].min()
+    hi1 = boxes[:, 3].max()
+    max_cells = 1.0 * n
     cell = max(alpha, np.sqrt((hi0 - lo0) * (hi1 - lo1) / max_cells), max(hi0 - lo0, hi1 - lo1) / max_cells, 1e-300)
     nx = int((hi0 - lo0) / cell) + 1
     ny = int((hi1 - lo1) / cell) + 1
+    n_cells = nx * ny
     cell_of = np.empty(n, dtype=np.int64)
-    start = np.zeros(nx * ny + 1, dtype=np.int64)
-    for i in range(n):
-        gx = min(int((points[i, 0] - lo0) / cell), nx - 1)
-        gy = min(int((points[i, 1] - lo1) / cell), ny - 1)
-        cell_of[i] = gy * nx + gx
-        start[cell_of[i] + 1] += 1
-    for g in range(nx * ny):
-        start[g + 1] += start[g]
-    alive = np.zeros(nx * ny, dtype=np.int64)
+    counts = np.zeros((n_chunks, n_cells), dtype=np.int64)
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            gx = min(int((points[i, 0] - lo0) / cell), nx - 1)
+            gy = min(int((points[i, 1] - lo1) / cell), ny - 1)
+            cell_of[i] = gy * nx + gx
+            counts[c, cell_of[i]] += 1
+    start = np.empty(n_cells + 1, dtype=np.int64)
+    running = 0
+    for g in range(n_cells):
+        start[g] = running
+        for c in range(n_chunks):
+            count = counts[c, g]
+            counts[c, g] = running  # becomes the chunk's write position in the cell
+            running += count
+    start[n_cells] = running
+    alive = np.empty(n_cells, dtype=np.int64)
+    for g in range(n_cells):
+        alive[g] = start[g + 1] - start[g]
     idx = np.empty(n, dtype=np.int64)
     p0 = np.empty(n)
     p1 = np.empty(n)
-    for i in range(n):  # stable: within a cell, points keep their index order
-        g = cell_of[i]
-        s = start[g] + alive[g]
-        idx[s] = i
-        p0[s] = points[i, 0]
-        p1[s] = points[i, 1]
-        alive[g] += 1
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            s = counts[c, cell_of[i]]
+            idx[s] = i
+            p0[s] = points[i, 0]
+            p1[s] = points[i, 1]
+            counts[c, cell_of[i]] = s + 1
     # stripe boundaries: equal shares of points, at least two rows per stripe
     n_stripes = max(1, min(n_stripes, ny // 2))
     bounds = np.zeros(n_stripes + 1, dtype=np.int64)

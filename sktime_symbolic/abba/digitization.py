@@ -11,6 +11,7 @@ so that re-encoding the training series reproduces the symbols found in fit exac
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, group_means, kmeans_plus_plus, nearest_center
@@ -142,7 +143,9 @@ def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None, n_jobs
     """Cluster scaled points; returns the centres (in scaled units)."""
     if method == "greedy":
         with numba_threads(n_jobs, points.shape[0], MIN_POINTS_PER_THREAD):
-            labels, n_groups = greedy_aggregate(np.ascontiguousarray(points, dtype=np.float64), float(alpha), _GA_STRIPES)
+            labels, n_groups = greedy_aggregate(
+                np.ascontiguousarray(points, dtype=np.float64), float(alpha), _GA_STRIPES, numba.get_num_threads()
+            )
         centers = _group_means(points, labels, n_groups)
     elif method in ("kmeans", "sampling-kmeans"):
         rng = np.random.default_rng(random_state)
