@@ -72,67 +72,79 @@ def _mean_std(x):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor):
-    """Compress every series ``flat[offsets[i]:offsets[i+1]]`` in parallel.
+def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor, n_blocks):
+    """Compress every series ``flat[offsets[i]:offsets[i+1]]``, ``n_blocks`` blocks of
+    consecutive series in parallel.
 
     With ``normalize`` each series is z-normalised first; a series whose standard
     deviation is below ``std_floor * max(1, |mean|)`` counts as constant and is only
     centred. Returns ``(lengths, values, piece_offsets, loc, scale, moments, bad)``;
     ``values`` are increments, or absolute end values (normalised) when ``fixed_point`` is
     set; ``moments`` are the sums of length, length**2, value and value**2 over all pieces
-    (summed per series, then in series order, so they do not depend on the thread count);
+    (summed per series, then in series order, so they do not depend on ``n_blocks``);
     ``bad[i]`` is the position of the first NaN or inf of series ``i``, or -1.
+
+    Each block writes its pieces one after another from the start of its share of the
+    output (a series of n points has at most n - 1 pieces), then the blocks slide down
+    next to each other: fresh memory is touched only where pieces land, which matters as
+    first-touch page faults cost more than the compression itself.
     """
     n_series = offsets.shape[0] - 1
-    total = offsets[n_series] - n_series  # a series of n points has at most n - 1 pieces
-    buf_len = np.empty(total, dtype=np.int64)
-    buf_val = np.empty(total, dtype=np.float64)
+    capacity = offsets[n_series] - n_series
+    lengths = np.empty(capacity, dtype=np.int64)
+    values = np.empty(capacity, dtype=np.float64)
     counts = np.empty(n_series, dtype=np.int64)
     loc = np.zeros(n_series)
     scale = np.ones(n_series)
     bad = np.full(n_series, -1, dtype=np.int64)
+    per_series = np.zeros((n_series, 4))
     tol2 = tol * tol
-    for i in prange(n_series):
-        lo = offsets[i]
-        hi = offsets[i + 1]
-        for t in range(lo, hi):
-            if not np.isfinite(flat[t]):
-                bad[i] = t - lo
-                break
-        if normalize:
-            mean, std = _mean_std(flat[lo:hi])
-            loc[i] = mean
-            if std > std_floor * max(1.0, abs(mean)):
-                scale[i] = std
-        out_lo = lo - i
-        out_hi = hi - i - 1
-        counts[i] = _compress_into(
-            flat[lo:hi], loc[i], scale[i], tol2, max_len, fixed_point,
-            buf_len[out_lo:out_hi], buf_val[out_lo:out_hi],
-        )
+    # blocks hold about equal numbers of points
+    n_blocks = max(1, min(n_blocks, n_series))
+    first = np.empty(n_blocks + 1, dtype=np.int64)
+    for b in range(n_blocks + 1):
+        first[b] = np.searchsorted(offsets[:-1], offsets[n_series] * b // n_blocks)
+    first[n_blocks] = n_series
+    for b in prange(n_blocks):
+        cursor = offsets[first[b]] - first[b]
+        for i in range(first[b], first[b + 1]):
+            lo = offsets[i]
+            hi = offsets[i + 1]
+            for t in range(lo, hi):
+                if not np.isfinite(flat[t]):
+                    bad[i] = t - lo
+                    break
+            if normalize:
+                mean, std = _mean_std(flat[lo:hi])
+                loc[i] = mean
+                if std > std_floor * max(1.0, abs(mean)):
+                    scale[i] = std
+            count = _compress_into(
+                flat[lo:hi], loc[i], scale[i], tol2, max_len, fixed_point,
+                lengths[cursor : cursor + hi - lo - 1], values[cursor : cursor + hi - lo - 1],
+            )
+            counts[i] = count
+            for j in range(cursor, cursor + count):
+                per_series[i, 0] += lengths[j]
+                per_series[i, 1] += lengths[j] * lengths[j]
+                per_series[i, 2] += values[j]
+                per_series[i, 3] += values[j] * values[j]
+            cursor += count
     piece_offsets = np.zeros(n_series + 1, dtype=np.int64)
     for i in range(n_series):
         piece_offsets[i + 1] = piece_offsets[i] + counts[i]
-    lengths = np.empty(piece_offsets[n_series], dtype=np.int64)
-    values = np.empty(piece_offsets[n_series], dtype=np.float64)
-    per_series = np.zeros((n_series, 4))
-    for i in prange(n_series):
-        src = offsets[i] - i
-        dst = piece_offsets[i]
-        for j in range(counts[i]):
-            length = buf_len[src + j]
-            value = buf_val[src + j]
-            lengths[dst + j] = length
-            values[dst + j] = value
-            per_series[i, 0] += length
-            per_series[i, 1] += length * length
-            per_series[i, 2] += value
-            per_series[i, 3] += value * value
+    for b in range(1, n_blocks):
+        src = offsets[first[b]] - first[b]
+        dst = piece_offsets[first[b]]
+        for j in range(piece_offsets[first[b + 1]] - dst):  # dst <= src: a forward copy is safe
+            lengths[dst + j] = lengths[src + j]
+            values[dst + j] = values[src + j]
     moments = np.zeros(4)
     for i in range(n_series):
         for m in range(4):
             moments[m] += per_series[i, m]
-    return lengths, values, piece_offsets, loc, scale, moments, bad
+    total = piece_offsets[n_series]
+    return lengths[:total], values[:total], piece_offsets, loc, scale, moments, bad
 
 
 @njit(cache=True, nogil=True)
@@ -297,7 +309,8 @@ def greedy_aggregate(points, alpha, n_stripes, n_chunks):
 
 @njit(cache=True, nogil=True)
 def group_means(a, b, labels, n_groups):
-    """Per-group means of two coordinates ``a`` and ``b`` (one pass); shape (n_groups, 2)."""
+    """Per-group means of two coordinates ``a`` and ``b`` (shape (n_groups, 2)) and group
+    sizes, in one pass."""
     sums = np.zeros((n_groups, 2))
     counts = np.zeros(n_groups)
     for i in range(labels.shape[0]):
@@ -309,7 +322,7 @@ def group_means(a, b, labels, n_groups):
         if counts[g] > 0:
             sums[g, 0] /= counts[g]
             sums[g, 1] /= counts[g]
-    return sums
+    return sums, counts
 
 
 @njit(cache=True, nogil=True)
@@ -450,24 +463,26 @@ def build_grid(centers, origin, cell, shape):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def nearest_center(points, centers, origin, cell, shape, starts, members, hint):
-    """Index of the nearest centre of every 2D point (ties go to the lower index).
+def nearest_center(points, centers, origin, cell, shape, starts, members, hint, half_gap2, skip_self):
+    """Nearest centre of every 2D point (ties go to the lower index) and its squared distance.
 
     Rings of grid cells around the point's cell are searched outwards; after ring ``r``
     every unvisited centre is farther than ``r * cell``, so the search stops once the best
     distance is below that. ``hint`` (empty, or a guess per point such as the previous
-    label in Lloyd's iterations) seeds the best distance, which only prunes the search:
-    the result is exact either way.
+    label in Lloyd's iterations) seeds the best distance; with ``half_gap2`` (a quarter
+    of each centre's squared distance to its nearest other centre) a point strictly closer
+    to its hinted centre than that is settled at once, by the triangle inequality. Both
+    only prune the search: the result is exact either way. With ``skip_self`` the points
+    are the centres themselves and each one's own index is left out.
     """
     n = points.shape[0]
     out = np.empty(n, dtype=np.int64)
+    out_dist = np.empty(n)
     nx = shape[0]
     ny = shape[1]
     for i in prange(n):
         px = points[i, 0]
         py = points[i, 1]
-        gx = min(max(int((px - origin[0]) / cell), 0), nx - 1)
-        gy = min(max(int((py - origin[1]) / cell), 0), ny - 1)
         best = np.inf
         best_idx = -1
         if hint.shape[0] > 0:
@@ -475,6 +490,13 @@ def nearest_center(points, centers, origin, cell, shape, starts, members, hint):
             d0 = px - centers[best_idx, 0]
             d1 = py - centers[best_idx, 1]
             best = d0 * d0 + d1 * d1
+            # a safety margin keeps rounding from settling a near-tie
+            if half_gap2.shape[0] > 0 and best < half_gap2[best_idx] * (1.0 - 1e-9):
+                out[i] = best_idx
+                out_dist[i] = best
+                continue
+        gx = min(max(int((px - origin[0]) / cell), 0), nx - 1)
+        gy = min(max(int((py - origin[1]) / cell), 0), ny - 1)
         r = 0
         while True:
             for ix in range(gx - r, gx + r + 1):
@@ -488,6 +510,8 @@ def nearest_center(points, centers, origin, cell, shape, starts, members, hint):
                         g = ix * ny + iy
                         for m in range(starts[g], starts[g + 1]):
                             c = members[m]
+                            if skip_self and c == i:
+                                continue
                             d0 = px - centers[c, 0]
                             d1 = py - centers[c, 1]
                             dist2 = d0 * d0 + d1 * d1
@@ -501,7 +525,8 @@ def nearest_center(points, centers, origin, cell, shape, starts, members, hint):
                 break
             r += 1
         out[i] = best_idx
-    return out
+        out_dist[i] = best
+    return out, out_dist
 
 
 @njit(cache=True, nogil=True)

@@ -78,7 +78,7 @@ class Codebook:
         cell = self.cell if self.cell is not None else _grid_cell(self.centers, max(k, 1))
         min_cell = _grid_cell(self.centers, 64 * max(k, 1))
         if self.cell is None and self.density_sample is not None and self.density_sample.shape[0] and k > 1:
-            sample = self.density_sample[:: max(1, self.density_sample.shape[0] // 4096)]
+            sample = self.density_sample[:: max(1, self.density_sample.shape[0] // 1024)]
             while cell / 2 >= min_cell and self._centers_per_query_cell(sample, cell) > 2.0:
                 cell /= 2
         self.density_sample = None  # only needed to size the grid; not kept in the pickle
@@ -98,24 +98,32 @@ class Codebook:
         """Codebook of the centres ``rows`` (in that order), on the same grid cell size."""
         return Codebook(self.centers[rows], cell=self._cell)
 
+    def _search(self, points, hint, half_gap2, skip_self):
+        return nearest_center(
+            np.ascontiguousarray(points, dtype=np.float64), self.centers, self._origin, self._cell,
+            self._shape, self._starts, self._members, hint, half_gap2, skip_self,
+        )
+
     def assign(self, points, hint=None):
         """Nearest centre of every point (ties: lower centre index); ``hint``, a guess of
         each point's centre, only speeds the search up."""
         if points.shape[0] == 0:
             return np.empty(0, dtype=np.int64)
-        return nearest_center(
-            np.ascontiguousarray(points, dtype=np.float64), self.centers, self._origin, self._cell,
-            self._shape, self._starts, self._members,
-            np.empty(0, dtype=np.int64) if hint is None else np.ascontiguousarray(hint, dtype=np.int64),
-        )
+        if hint is None:
+            return self._search(points, np.empty(0, dtype=np.int64), np.empty(0), False)[0]
+        if not hasattr(self, "_half_gap2"):
+            # a quarter of each centre's squared distance to its nearest other centre
+            self._half_gap2 = self._search(self.centers, np.empty(0, dtype=np.int64), np.empty(0), True)[1] / 4
+        return self._search(points, np.ascontiguousarray(hint, dtype=np.int64), self._half_gap2, False)[0]
 
 
 def _group_means(points, labels, n_groups):
-    return group_means(points[:, 0], points[:, 1], labels, n_groups)
+    return group_means(points[:, 0], points[:, 1], labels, n_groups)[0]
 
 
 def kmeans(points, k, rng, max_iter=20, n_jobs=None):
-    """k-means++ seeding then Lloyd iterations until no label changes (or ``max_iter``).
+    """k-means++ seeding then Lloyd iterations until no label changes (or ``max_iter``);
+    returns the centres and the last labels.
 
     Assignments use the exact grid nearest-centre search of :class:`Codebook`, so an
     iteration costs about as much as one ``transform``. A centre left without points
@@ -136,11 +144,13 @@ def kmeans(points, k, rng, max_iter=20, n_jobs=None):
         filled = counts > 0
         means = _group_means(points, labels, centers.shape[0])
         centers = np.where(filled[:, None], means, centers)
-    return centers
+    return centers, labels
 
 
 def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None, n_jobs=None):
-    """Cluster scaled points; returns the centres (in scaled units)."""
+    """Cluster scaled points; returns ``(centres, labels)``, the centres in scaled units and
+    each point's cluster (None when only a sample was clustered). The labels are not the
+    final symbols, which go to the nearest centre, but a good guess of them."""
     if method == "greedy":
         with numba_threads(n_jobs, points.shape[0], MIN_POINTS_PER_THREAD):
             labels, n_groups = greedy_aggregate(
@@ -153,7 +163,9 @@ def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None, n_jobs
         if method == "sampling-kmeans":
             size = min(points.shape[0], max(int(k), int(np.ceil(r * points.shape[0]))))
             sample = points[np.sort(rng.choice(points.shape[0], size=size, replace=False))]
-        centers = kmeans(np.ascontiguousarray(sample, dtype=np.float64), int(k), rng, n_jobs=n_jobs)
+        centers, labels = kmeans(np.ascontiguousarray(sample, dtype=np.float64), int(k), rng, n_jobs=n_jobs)
+        if sample is not points:
+            labels = None
     else:
         raise ValueError(f"method must be one of {DIGITIZATION_METHODS}, got {method!r}")
-    return np.ascontiguousarray(centers, dtype=np.float64)
+    return np.ascontiguousarray(centers, dtype=np.float64), labels

@@ -8,6 +8,7 @@ fixed-point chain) are clustered, and each piece becomes the symbol of its clust
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
@@ -185,7 +186,7 @@ def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs, 
     # series are the unit of parallel work: one series runs on one thread
     with numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
         lengths, values, piece_offsets, loc, scale, moments, bad = compress_many(
-            flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR
+            flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR, numba.get_num_threads()
         )
     if (bad >= 0).any():
         i = int(np.flatnonzero(bad >= 0)[0])
@@ -348,17 +349,18 @@ class JABBA:
                 self.alpha_ = auto_alpha(p["tol"], rep.n_points, n_pieces, std[1], p["eta"])
             else:
                 self.alpha_ = p["alpha"]
-            centers = cluster(points, "greedy", alpha=self.alpha_, n_jobs=p["n_jobs"])
+            centers, guess = cluster(points, "greedy", alpha=self.alpha_, n_jobs=p["n_jobs"])
         else:
             self.alpha_ = None
-            centers = cluster(
+            centers, guess = cluster(
                 points, self.method, k=p["k"], r=p["r"], random_state=self.random_state, n_jobs=p["n_jobs"]
             )
         codebook = Codebook(centers, density_sample=points)
         with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
-            labels = codebook.assign(points)
+            labels = codebook.assign(points, hint=guess)
+        # a symbol's piece is the mean (length, value) of its pieces
+        means, counts = group_means(pieces.lengths, pieces.values, labels, centers.shape[0])
         # symbols ordered by decreasing frequency; centres that won no piece are dropped
-        counts = np.bincount(labels, minlength=centers.shape[0])
         keep = np.flatnonzero(counts)
         order = keep[np.argsort(-counts[keep], kind="stable")]
         rank = np.empty(centers.shape[0], dtype=np.int64)
@@ -366,7 +368,7 @@ class JABBA:
         self._codebook = codebook.select(order)
         codes = rank[labels]
         n_symbols = order.shape[0]
-        self.centers_ = group_means(pieces.lengths, pieces.values, codes, n_symbols)
+        self.centers_ = means[order]
         self.n_symbols_ = n_symbols
         self.alphabet_ = check_alphabet(self.alphabet, n_symbols)
         self._n_jobs = p["n_jobs"]
