@@ -132,6 +132,13 @@ def joint(n_series, length, n_new, tol, alpha):
     row(["fABBA 1.5.3 JABBA greedy", f"{t:.3f}", k_ref, sum(len(s) for s in symbols),
          f"{mse(X, ref_in):.4f}", f"{mse(Y, ref_out):.4f}"])
 
+    ref_auto = RefJABBA(tol=tol, alpha=None, init="agg", verbose=0)  # fABBA's auto-digitization
+    t, symbols = once(lambda: ref_auto.fit_transform(X))
+    new_symbols, starts = ref_auto.transform(Y)
+    row([f"fABBA 1.5.3 JABBA greedy, alpha=None ({ref_auto.alpha:.4f})", f"{t:.3f}", len(ref_auto.parameters.centers),
+         sum(len(s) for s in symbols), f"{mse(X, ref_auto.inverse_transform(symbols)):.4f}",
+         f"{mse(Y, ref_auto.inverse_transform(new_symbols, starts)):.4f}"])
+
     k = k_ref
     for method in ("kmeans", "sampling-kmeans"):
         model = JABBA(tol=tol, method=method, k=k, r=0.5, random_state=0)
