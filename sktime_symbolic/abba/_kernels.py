@@ -148,7 +148,7 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
 
 
 @njit(cache=True, nogil=True)
-def _bounding_box(points):
+def bounding_box(points):
     """``(min x, max x, min y, max y)`` of non-empty 2D points."""
     lo0 = points[0, 0]
     lo1 = points[0, 1]
@@ -230,7 +230,7 @@ def greedy_aggregate(points, alpha, n_stripes, n_chunks):
     size = (n + n_chunks - 1) // n_chunks
     boxes = np.empty((n_chunks, 4))
     for c in prange(n_chunks):
-        b = _bounding_box(points[c * size : min(n, (c + 1) * size)])
+        b = bounding_box(points[c * size : min(n, (c + 1) * size)])
         boxes[c, 0] = b[0]
         boxes[c, 1] = b[1]
         boxes[c, 2] = b[2]
@@ -307,22 +307,47 @@ def greedy_aggregate(points, alpha, n_stripes, n_chunks):
     return labels, total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True, nogil=True)
 def group_means(a, b, labels, n_groups):
     """Per-group means of two coordinates ``a`` and ``b`` (shape (n_groups, 2)) and group
-    sizes, in one pass."""
+    sizes, in one pass.
+
+    Contiguous chunks are summed in parallel and their sums added in chunk order; the
+    number of chunks depends on the sizes only, so the result does not depend on the
+    number of threads. Chunks are capped so their partial sums take no more memory than
+    the labels."""
+    n = labels.shape[0]
+    n_chunks = max(1, min(8, n // 50_000, n // max(n_groups, 1)))
+    size = (n + n_chunks - 1) // n_chunks
+    partial = np.zeros((n_chunks, n_groups, 3))
+    for c in prange(n_chunks):
+        for i in range(c * size, min(n, (c + 1) * size)):
+            g = labels[i]
+            partial[c, g, 0] += a[i]
+            partial[c, g, 1] += b[i]
+            partial[c, g, 2] += 1.0
     sums = np.zeros((n_groups, 2))
     counts = np.zeros(n_groups)
-    for i in range(labels.shape[0]):
-        g = labels[i]
-        sums[g, 0] += a[i]
-        sums[g, 1] += b[i]
-        counts[g] += 1.0
-    for g in range(n_groups):
+    for g in prange(n_groups):
+        for c in range(n_chunks):
+            sums[g, 0] += partial[c, g, 0]
+            sums[g, 1] += partial[c, g, 1]
+            counts[g] += partial[c, g, 2]
         if counts[g] > 0:
             sums[g, 0] /= counts[g]
             sums[g, 1] /= counts[g]
     return sums, counts
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def scale_points(lengths, values, length_factor, value_factor):
+    """Pieces as 2D points ``(length * length_factor, value * value_factor)``."""
+    n = lengths.shape[0]
+    points = np.empty((n, 2))
+    for i in prange(n):
+        points[i, 0] = lengths[i] * length_factor
+        points[i, 1] = values[i] * value_factor
+    return points
 
 
 @njit(cache=True, nogil=True)
@@ -354,7 +379,7 @@ def kmeans_plus_plus(points, k, uniforms):
     Returns the centres (fewer than ``k`` when every point already is a centre).
     """
     n = points.shape[0]
-    lo0, hi0, lo1, hi1 = _bounding_box(points)
+    lo0, hi0, lo1, hi1 = bounding_box(points)
     target_cells = max(1.0, n / 32.0)
     h = max(np.sqrt((hi0 - lo0) * (hi1 - lo1) / target_cells), max(hi0 - lo0, hi1 - lo1) / target_cells, 1e-300)
     nx = int((hi0 - lo0) / h) + 1
@@ -442,6 +467,14 @@ def kmeans_plus_plus(points, k, uniforms):
 
 
 @njit(cache=True, nogil=True)
+def _grid_cell_of(x, y, origin, cell, shape):
+    """Cell index of a 2D point in a grid (points outside go to the nearest edge cell)."""
+    gx = min(max(int((x - origin[0]) / cell), 0), shape[0] - 1)
+    gy = min(max(int((y - origin[1]) / cell), 0), shape[1] - 1)
+    return gx * shape[1] + gy
+
+
+@njit(cache=True, nogil=True)
 def build_grid(centers, origin, cell, shape):
     """Bucket 2D centres into a regular grid (CSR layout: ``starts``, ``members``)."""
     k = centers.shape[0]
@@ -449,9 +482,7 @@ def build_grid(centers, origin, cell, shape):
     cell_of = np.empty(k, dtype=np.int64)
     counts = np.zeros(n_cells + 1, dtype=np.int64)
     for c in range(k):
-        gx = min(max(int((centers[c, 0] - origin[0]) / cell), 0), shape[0] - 1)
-        gy = min(max(int((centers[c, 1] - origin[1]) / cell), 0), shape[1] - 1)
-        cell_of[c] = gx * shape[1] + gy
+        cell_of[c] = _grid_cell_of(centers[c, 0], centers[c, 1], origin, cell, shape)
         counts[cell_of[c] + 1] += 1
     starts = np.cumsum(counts)
     fill = starts[:-1].copy()
@@ -460,6 +491,27 @@ def build_grid(centers, origin, cell, shape):
         members[fill[cell_of[c]]] = c
         fill[cell_of[c]] += 1
     return starts, members
+
+
+@njit(cache=True, nogil=True)
+def centers_per_query_cell(centers, queries, origin, cell, shape):
+    """Mean number of centres sharing a grid cell with a query point."""
+    per_cell = np.zeros(shape[0] * shape[1], dtype=np.int64)
+    for c in range(centers.shape[0]):
+        per_cell[_grid_cell_of(centers[c, 0], centers[c, 1], origin, cell, shape)] += 1
+    total = 0
+    for i in range(queries.shape[0]):
+        total += per_cell[_grid_cell_of(queries[i, 0], queries[i, 1], origin, cell, shape)]
+    return total / max(queries.shape[0], 1)
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def take(table, index):
+    """``table[index]`` for a 1D table, in parallel."""
+    out = np.empty(index.shape[0], dtype=table.dtype)
+    for i in prange(index.shape[0]):
+        out[i] = table[index[i]]
+    return out
 
 
 @njit(cache=True, parallel=True, nogil=True)

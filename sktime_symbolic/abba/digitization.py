@@ -14,7 +14,15 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, group_means, kmeans_plus_plus, nearest_center
+from sktime_symbolic.abba._kernels import (
+    bounding_box,
+    build_grid,
+    centers_per_query_cell,
+    greedy_aggregate,
+    group_means,
+    kmeans_plus_plus,
+    nearest_center,
+)
 from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
 
 DIGITIZATION_METHODS = ("greedy", "kmeans", "sampling-kmeans")
@@ -46,10 +54,17 @@ def auto_alpha(tol, n_points, n_pieces, inc_std, eta=3.0):
     return float(np.sqrt(budget / spread) / inc_std)
 
 
+def _box(points):
+    """Lower and upper corner of the bounding box of non-empty 2D points."""
+    lo0, hi0, lo1, hi1 = bounding_box(points)
+    return np.array([lo0, lo1]), np.array([hi0, hi1])
+
+
 def _grid_cell(points, max_cells):
     """Side of square cells holding about ``len(points) / max_cells`` points each, at
     least so large that the grid over the points' bounding box has ``max_cells`` cells."""
-    extent = np.ptp(points, axis=0)
+    lo, hi = _box(points)
+    extent = hi - lo
     area = float(extent[0] * extent[1])
     floor = np.sqrt(area / max_cells) if area > 0 else float(extent.max()) / max_cells
     return max(floor, float(extent.max()) / max_cells, 1e-12)
@@ -72,27 +87,21 @@ class Codebook:
     def __post_init__(self):
         self.centers = np.ascontiguousarray(self.centers, dtype=np.float64)
         k = self.centers.shape[0]
-        lo = self.centers.min(axis=0)
-        extent = self.centers.max(axis=0) - lo
+        lo, hi = _box(self.centers)
+        extent = hi - lo
         self._origin = lo
         cell = self.cell if self.cell is not None else _grid_cell(self.centers, max(k, 1))
         min_cell = _grid_cell(self.centers, 64 * max(k, 1))
         if self.cell is None and self.density_sample is not None and self.density_sample.shape[0] and k > 1:
             sample = self.density_sample[:: max(1, self.density_sample.shape[0] // 1024)]
-            while cell / 2 >= min_cell and self._centers_per_query_cell(sample, cell) > 2.0:
+            while cell / 2 >= min_cell and centers_per_query_cell(
+                self.centers, sample, lo, cell, np.floor(extent / cell).astype(np.int64) + 1
+            ) > 2.0:
                 cell /= 2
         self.density_sample = None  # only needed to size the grid; not kept in the pickle
         self.cell = self._cell = float(cell)
         self._shape = np.floor(extent / cell).astype(np.int64) + 1
         self._starts, self._members = build_grid(self.centers, lo, self._cell, self._shape)
-
-    def _centers_per_query_cell(self, sample, cell):
-        shape = np.floor((self.centers.max(axis=0) - self._origin) / cell).astype(np.int64) + 1
-        def cell_ids(p):
-            g = np.clip(((p - self._origin) / cell).astype(np.int64), 0, shape - 1)
-            return g[:, 0] * shape[1] + g[:, 1]
-        per_cell = np.bincount(cell_ids(self.centers), minlength=shape[0] * shape[1])
-        return float(per_cell[cell_ids(sample)].mean())
 
     def select(self, rows):
         """Codebook of the centres ``rows`` (in that order), on the same grid cell size."""
@@ -117,10 +126,6 @@ class Codebook:
         return self._search(points, np.ascontiguousarray(hint, dtype=np.int64), self._half_gap2, False)[0]
 
 
-def _group_means(points, labels, n_groups):
-    return group_means(points[:, 0], points[:, 1], labels, n_groups)[0]
-
-
 def kmeans(points, k, rng, max_iter=20, n_jobs=None):
     """k-means++ seeding then Lloyd iterations until no label changes (or ``max_iter``);
     returns the centres and the last labels.
@@ -137,13 +142,11 @@ def kmeans(points, k, rng, max_iter=20, n_jobs=None):
         cell = codebook.cell
         with numba_threads(n_jobs, points.shape[0], MIN_POINTS_PER_THREAD):
             new_labels = codebook.assign(points, hint=labels)
-        if labels is not None and np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-        counts = np.bincount(labels, minlength=centers.shape[0])
-        filled = counts > 0
-        means = _group_means(points, labels, centers.shape[0])
-        centers = np.where(filled[:, None], means, centers)
+            if labels is not None and np.array_equal(new_labels, labels):
+                break
+            labels = new_labels
+            means, counts = group_means(points[:, 0], points[:, 1], labels, centers.shape[0])
+        centers = np.where((counts > 0)[:, None], means, centers)
     return centers, labels
 
 
@@ -156,7 +159,7 @@ def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None, n_jobs
             labels, n_groups = greedy_aggregate(
                 np.ascontiguousarray(points, dtype=np.float64), float(alpha), _GA_STRIPES, numba.get_num_threads()
             )
-        centers = _group_means(points, labels, n_groups)
+            centers = group_means(points[:, 0], points[:, 1], labels, n_groups)[0]
     elif method in ("kmeans", "sampling-kmeans"):
         rng = np.random.default_rng(random_state)
         sample = points

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from sktime_symbolic.abba._kernels import compress_many, group_means, reconstruct_many
+from sktime_symbolic.abba._kernels import compress_many, group_means, reconstruct_many, scale_points, take
 from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
 from sktime_symbolic.abba._validation import as_float_series, check_int, check_real
 from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, Codebook, auto_alpha, cluster
@@ -306,11 +306,9 @@ class JABBA:
         return dict(tol=tol, alpha=alpha, k=k, r=r, scl=scl, max_len=max_len, eta=eta, n_jobs=n_jobs)
 
     # -- steps ------------------------------------------------------------------------
-    def _scaled(self, pieces):
-        points = np.empty((pieces.lengths.shape[0], 2))
-        np.multiply(pieces.lengths, self._scl / self._std[0], out=points[:, 0])
-        np.multiply(pieces.values, 1.0 / self._std[1], out=points[:, 1])
-        return points
+    def _scaled(self, pieces, n_jobs):
+        with numba_threads(n_jobs, pieces.lengths.shape[0], MIN_POINTS_PER_THREAD):
+            return scale_points(pieces.lengths, pieces.values, self._scl / self._std[0], 1.0 / self._std[1])
 
     def _encode(self, X, p):
         flat, offsets, layout, n_channels = _split_input(X)
@@ -342,7 +340,7 @@ class JABBA:
         pieces, rep, std = self._encode(X, p)
         self._scl = p["scl"]
         self._std = std
-        points = self._scaled(pieces)
+        points = self._scaled(pieces, p["n_jobs"])
         if self.method == "greedy":
             if p["alpha"] == "auto":
                 n_pieces = np.diff(pieces.offsets)
@@ -358,15 +356,16 @@ class JABBA:
         codebook = Codebook(centers, density_sample=points)
         with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
             labels = codebook.assign(points, hint=guess)
-        # a symbol's piece is the mean (length, value) of its pieces
-        means, counts = group_means(pieces.lengths, pieces.values, labels, centers.shape[0])
+            # a symbol's piece is the mean (length, value) of its pieces
+            means, counts = group_means(pieces.lengths, pieces.values, labels, centers.shape[0])
         # symbols ordered by decreasing frequency; centres that won no piece are dropped
         keep = np.flatnonzero(counts)
         order = keep[np.argsort(-counts[keep], kind="stable")]
         rank = np.empty(centers.shape[0], dtype=np.int64)
         rank[order] = np.arange(order.shape[0])
         self._codebook = codebook.select(order)
-        codes = rank[labels]
+        with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
+            codes = take(rank, labels)
         n_symbols = order.shape[0]
         self.centers_ = means[order]
         self.n_symbols_ = n_symbols
@@ -384,7 +383,7 @@ class JABBA:
         self._check_fitted()
         p = self._check_params()
         pieces, rep, _ = self._encode(X, p)
-        points = self._scaled(pieces)
+        points = self._scaled(pieces, p["n_jobs"])
         with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
             rep.codes = self._codebook.assign(points)
         return rep
