@@ -168,10 +168,37 @@ def test_multivariate_channels_share_codebook_and_keep_shape():
 
 
 def test_parallel_and_serial_give_same_symbols():
-    X = [random_walks(1, n, n)[0] for n in range(50, 450, 7)]
-    serial = JABBA(tol=0.1, alpha=0.1, n_jobs=1).fit_transform(X)
-    parallel = JABBA(tol=0.1, alpha=0.1, n_jobs=2).fit_transform(X)
-    np.testing.assert_array_equal(serial.codes, parallel.codes)
+    # large enough for every parallel kernel to use two threads
+    X = [random_walks(1, n, n)[0] for n in range(2000, 4000, 10)]
+    serial = JABBA(tol=0.1, alpha=0.1, n_jobs=1)
+    parallel = JABBA(tol=0.1, alpha=0.1, n_jobs=2)
+    np.testing.assert_array_equal(serial.fit_transform(X).codes, parallel.fit_transform(X).codes)
+    np.testing.assert_array_equal(serial.centers_, parallel.centers_)
+    rep = serial.transform(X)
+    for a, b in zip(serial.inverse_transform(rep), parallel.inverse_transform(rep)):
+        np.testing.assert_array_equal(a, b)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    alpha=st.floats(0.0, 1.0),
+    stripes=st.integers(1, 8),
+    seed=st.integers(0, 1000),
+)
+def test_greedy_aggregation_groups_lie_within_alpha_of_a_member(n, alpha, stripes, seed):
+    from sktime_symbolic.abba._kernels import greedy_aggregate
+
+    rng = np.random.default_rng(seed)
+    # discrete first coordinate, as piece lengths are
+    points = np.column_stack((rng.integers(0, 5, n) * 0.3, rng.standard_normal(n)))
+    labels, n_groups = greedy_aggregate(points, alpha, stripes)
+    assert sorted(set(labels.tolist())) == list(range(n_groups))
+    for g in range(n_groups):
+        members = points[labels == g]
+        dist = np.sqrt(((members[:, None] - members[None]) ** 2).sum(-1))
+        # the group's starting point is within alpha of every member
+        assert dist.max(axis=1).min() <= alpha + 1e-12
 
 
 def test_seeded_kmeans_is_reproducible():

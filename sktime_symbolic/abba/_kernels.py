@@ -117,16 +117,62 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
 
 
 @njit(cache=True, nogil=True)
-def greedy_aggregate(points, alpha):
+def _aggregate_rows(row_lo, row_hi, nx, ny, start, alive, idx, p0, p1, alpha2, local, owner, stripe):
+    """Greedy aggregation of the alive points in grid rows ``row_lo .. row_hi - 1``.
+
+    Cells are visited in row-major order; the first alive point of a cell starts a group
+    and takes every alive point within ``sqrt(alpha2)`` from the 3x3 cells around it
+    (which may lie one row outside the stripe). Taken points are swapped out of their
+    cell's alive range. Returns the number of groups started.
+    """
+    n_groups = 0
+    for g in range(row_lo * nx, row_hi * nx):
+        gy = g // nx
+        gx = g - gy * nx
+        while alive[g] > 0:
+            s = start[g]
+            c0 = p0[s]
+            c1 = p1[s]
+            local[idx[s]] = n_groups
+            owner[idx[s]] = stripe
+            last = s + alive[g] - 1
+            idx[s], idx[last] = idx[last], idx[s]
+            p0[s], p0[last] = p0[last], p0[s]
+            p1[s], p1[last] = p1[last], p1[s]
+            alive[g] -= 1
+            for hy in range(max(gy - 1, 0), min(gy + 2, ny)):
+                for hx in range(max(gx - 1, 0), min(gx + 2, nx)):
+                    h = hy * nx + hx
+                    j = start[h]
+                    while j < start[h] + alive[h]:
+                        d0 = p0[j] - c0
+                        d1 = p1[j] - c1
+                        if d0 * d0 + d1 * d1 <= alpha2:
+                            local[idx[j]] = n_groups
+                            owner[idx[j]] = stripe
+                            last = start[h] + alive[h] - 1
+                            idx[j], idx[last] = idx[last], idx[j]
+                            p0[j], p0[last] = p0[last], p0[j]
+                            p1[j], p1[last] = p1[last], p1[j]
+                            alive[h] -= 1
+                        else:
+                            j += 1
+            n_groups += 1
+    return n_groups
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def greedy_aggregate(points, alpha, n_stripes):
     """Greedy aggregation (fABBA; Algorithm 1 of the LLM-ABBA paper) over a grid.
 
     Points are bucketed into square cells of side at least ``alpha`` (larger only where
-    that keeps the grid within ``4 n`` cells) and visited in
-    row-major cell order (an O(n) counting sort instead of fABBA's full sort). Each
-    unassigned point starts a group and takes every unassigned point within distance
-    ``alpha``; such points can only lie in the 3x3 cells around it, and assigned points
-    are swapped out of their cell's list so they are never scanned again.
-    Returns the group of every point and the number of groups.
+    that keeps the grid within ``4 n`` cells): a point within ``alpha`` of a starting
+    point lies in the 3x3 cells around it, and an O(n) counting sort replaces fABBA's
+    full sort. The grid's rows (value axis) are cut into ``n_stripes`` stripes of at
+    least two rows holding about equal numbers of points; even stripes are aggregated in
+    parallel, then odd ones. Two stripes of one phase are at least two rows apart, so
+    they never touch the same cell. The result depends on ``n_stripes`` only, not on
+    the number of threads. Returns the group of every point and the number of groups.
     """
     n = points.shape[0]
     labels = np.full(n, -1, dtype=np.int64)
@@ -150,7 +196,7 @@ def greedy_aggregate(points, alpha):
     for i in range(n):
         gx = min(int((points[i, 0] - lo0) / cell), nx - 1)
         gy = min(int((points[i, 1] - lo1) / cell), ny - 1)
-        cell_of[i] = gx * ny + gy
+        cell_of[i] = gy * nx + gx
         start[cell_of[i] + 1] += 1
     for g in range(nx * ny):
         start[g + 1] += start[g]
@@ -165,40 +211,54 @@ def greedy_aggregate(points, alpha):
         p0[s] = points[i, 0]
         p1[s] = points[i, 1]
         alive[g] += 1
+    # stripe boundaries: equal shares of points, at least two rows per stripe
+    n_stripes = max(1, min(n_stripes, ny // 2))
+    bounds = np.zeros(n_stripes + 1, dtype=np.int64)
+    bounds[n_stripes] = ny
+    row = 0
+    for b in range(1, n_stripes):
+        target = n * b // n_stripes
+        row = max(row + 2, bounds[b - 1] + 2)
+        while row < ny and start[row * nx] < target:
+            row += 1
+        bounds[b] = min(row, ny - 2 * (n_stripes - b))
+    local = np.empty(n, dtype=np.int64)
+    owner = np.empty(n, dtype=np.int64)
+    groups = np.zeros(n_stripes, dtype=np.int64)
     alpha2 = alpha * alpha
-    n_groups = 0
-    for g in range(nx * ny):
-        gx = g // ny
-        gy = g - gx * ny
-        while alive[g] > 0:
-            # the first alive point of the cell starts a group; remove it from the cell
-            s = start[g]
-            c0 = p0[s]
-            c1 = p1[s]
-            labels[idx[s]] = n_groups
-            last = s + alive[g] - 1
-            idx[s], idx[last] = idx[last], idx[s]
-            p0[s], p0[last] = p0[last], p0[s]
-            p1[s], p1[last] = p1[last], p1[s]
-            alive[g] -= 1
-            for hx in range(max(gx - 1, 0), min(gx + 2, nx)):
-                for hy in range(max(gy - 1, 0), min(gy + 2, ny)):
-                    h = hx * ny + hy
-                    j = start[h]
-                    while j < start[h] + alive[h]:
-                        d0 = p0[j] - c0
-                        d1 = p1[j] - c1
-                        if d0 * d0 + d1 * d1 <= alpha2:
-                            labels[idx[j]] = n_groups
-                            last = start[h] + alive[h] - 1
-                            idx[j], idx[last] = idx[last], idx[j]
-                            p0[j], p0[last] = p0[last], p0[j]
-                            p1[j], p1[last] = p1[last], p1[j]
-                            alive[h] -= 1
-                        else:
-                            j += 1
-            n_groups += 1
-    return labels, n_groups
+    for phase in range(2):
+        for b in prange((n_stripes - phase + 1) // 2):
+            stripe = 2 * b + phase
+            groups[stripe] = _aggregate_rows(
+                bounds[stripe], bounds[stripe + 1], nx, ny, start, alive, idx, p0, p1, alpha2, local, owner, stripe
+            )
+    # number the groups phase by phase, stripe by stripe
+    offset = np.zeros(n_stripes, dtype=np.int64)
+    total = 0
+    for phase in range(2):
+        for stripe in range(phase, n_stripes, 2):
+            offset[stripe] = total
+            total += groups[stripe]
+    for i in prange(n):
+        labels[i] = offset[owner[i]] + local[i]
+    return labels, total
+
+
+@njit(cache=True, nogil=True)
+def _update_cell(c0, c1, lo, hi, q0, q1, d2, cell, cmax, csum):
+    """Lower the squared distances of a cell's points to a new centre; refresh its max/sum."""
+    m = 0.0
+    t = 0.0
+    for i in range(lo, hi):
+        a = q0[i] - c0
+        b = q1[i] - c1
+        d = a * a + b * b
+        if d < d2[i]:
+            d2[i] = d
+        m = max(m, d2[i])
+        t += d2[i]
+    cmax[cell] = m
+    csum[cell] = t
 
 
 @njit(cache=True, nogil=True)
@@ -206,39 +266,105 @@ def kmeans_plus_plus(points, k, uniforms):
     """k-means++ seeding of 2D points with the given uniform draws (``k`` of them).
 
     Each new centre is drawn with probability proportional to the squared distance to
-    the nearest centre chosen so far. Serial on purpose: it is ``k`` short passes, and
-    starting a parallel region per pass costs more than the pass. Stops early when
-    every point coincides with a centre (fewer distinct points than ``k``).
+    the nearest centre chosen so far. Points are bucketed into a grid of about 32 points
+    a cell that keeps each cell's largest and summed squared distance: a new centre only
+    visits the cells it can improve (searching outwards until the ring's distance exceeds
+    the largest squared distance left), and the draw walks the cell sums, then one cell.
+    Returns the centres (fewer than ``k`` when every point already is a centre).
     """
     n = points.shape[0]
-    centers = np.empty((k, 2))
+    lo0 = points[0, 0]
+    lo1 = points[0, 1]
+    hi0 = lo0
+    hi1 = lo1
+    for i in range(1, n):
+        lo0 = min(lo0, points[i, 0])
+        hi0 = max(hi0, points[i, 0])
+        lo1 = min(lo1, points[i, 1])
+        hi1 = max(hi1, points[i, 1])
+    target_cells = max(1.0, n / 32.0)
+    h = max(np.sqrt((hi0 - lo0) * (hi1 - lo1) / target_cells), max(hi0 - lo0, hi1 - lo1) / target_cells, 1e-300)
+    nx = int((hi0 - lo0) / h) + 1
+    ny = int((hi1 - lo1) / h) + 1
+    n_cells = nx * ny
+    cell_of = np.empty(n, dtype=np.int64)
+    start = np.zeros(n_cells + 1, dtype=np.int64)
+    for i in range(n):
+        gx = min(int((points[i, 0] - lo0) / h), nx - 1)
+        gy = min(int((points[i, 1] - lo1) / h), ny - 1)
+        cell_of[i] = gx * ny + gy
+        start[cell_of[i] + 1] += 1
+    for g in range(n_cells):
+        start[g + 1] += start[g]
+    fill = start[:-1].copy()
+    q0 = np.empty(n)
+    q1 = np.empty(n)
+    for i in range(n):
+        s = fill[cell_of[i]]
+        q0[s] = points[i, 0]
+        q1[s] = points[i, 1]
+        fill[cell_of[i]] += 1
     d2 = np.full(n, np.inf)
+    cmax = np.full(n_cells, np.inf)
+    csum = np.zeros(n_cells)
+    centers = np.empty((k, 2))
     pick = min(int(uniforms[0] * n), n - 1)
     for c in range(k):
-        c0 = points[pick, 0]
-        c1 = points[pick, 1]
+        c0 = q0[pick]
+        c1 = q1[pick]
         centers[c, 0] = c0
         centers[c, 1] = c1
-        total = 0.0
-        for i in range(n):
-            a = points[i, 0] - c0
-            b = points[i, 1] - c1
-            d = a * a + b * b
-            if d < d2[i]:
-                d2[i] = d
-            total += d2[i]
+        if c == 0:
+            for g in range(n_cells):
+                _update_cell(c0, c1, start[g], start[g + 1], q0, q1, d2, g, cmax, csum)
+        else:
+            gmax = 0.0
+            for g in range(n_cells):
+                if start[g + 1] > start[g]:
+                    gmax = max(gmax, cmax[g])
+            gx = min(int((c0 - lo0) / h), nx - 1)
+            gy = min(int((c1 - lo1) / h), ny - 1)
+            r = 0
+            while True:
+                for ix in range(max(gx - r, 0), min(gx + r, nx - 1) + 1):
+                    edge = ix == gx - r or ix == gx + r
+                    iy = gy - r
+                    while iy <= gy + r:
+                        if 0 <= iy < ny:
+                            g = ix * ny + iy
+                            if start[g + 1] > start[g]:
+                                # distance from the centre to the cell's rectangle
+                                dx = max(lo0 + ix * h - c0, c0 - (lo0 + (ix + 1) * h), 0.0)
+                                dy = max(lo1 + iy * h - c1, c1 - (lo1 + (iy + 1) * h), 0.0)
+                                if dx * dx + dy * dy < cmax[g]:
+                                    _update_cell(c0, c1, start[g], start[g + 1], q0, q1, d2, g, cmax, csum)
+                        iy += 1 if edge else 2 * r
+                if (r * h) * (r * h) >= gmax or (r > nx and r > ny):
+                    break
+                r += 1
         if c + 1 == k:
             break
+        total = 0.0
+        for g in range(n_cells):
+            total += csum[g]
         if total <= 0.0:
             return centers[: c + 1]
-        target = uniforms[c + 1] * total
+        goal = uniforms[c + 1] * total
         acc = 0.0
-        pick = n - 1
-        for i in range(n):
-            acc += d2[i]
-            if acc >= target and d2[i] > 0.0:
+        chosen = -1
+        for g in range(n_cells):
+            if csum[g] > 0.0:
+                chosen = g
+                if acc + csum[g] >= goal:
+                    break
+                acc += csum[g]
+        pick = start[chosen + 1] - 1
+        for i in range(start[chosen], start[chosen + 1]):
+            if d2[i] > 0.0:
+                acc += d2[i]
                 pick = i
-                break
+                if acc >= goal:
+                    break
     return centers
 
 
@@ -264,12 +390,14 @@ def build_grid(centers, origin, cell, shape):
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def nearest_center(points, centers, origin, cell, shape, starts, members):
+def nearest_center(points, centers, origin, cell, shape, starts, members, hint):
     """Index of the nearest centre of every 2D point (ties go to the lower index).
 
     Rings of grid cells around the point's cell are searched outwards; after ring ``r``
     every unvisited centre is farther than ``r * cell``, so the search stops once the best
-    distance is below that.
+    distance is below that. ``hint`` (empty, or a guess per point such as the previous
+    label in Lloyd's iterations) seeds the best distance, which only prunes the search:
+    the result is exact either way.
     """
     n = points.shape[0]
     out = np.empty(n, dtype=np.int64)
@@ -282,6 +410,11 @@ def nearest_center(points, centers, origin, cell, shape, starts, members):
         gy = min(max(int((py - origin[1]) / cell), 0), ny - 1)
         best = np.inf
         best_idx = -1
+        if hint.shape[0] > 0:
+            best_idx = hint[i]
+            d0 = px - centers[best_idx, 0]
+            d1 = py - centers[best_idx, 1]
+            best = d0 * d0 + d1 * d1
         r = 0
         while True:
             for ix in range(gx - r, gx + r + 1):

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sktime_symbolic.abba._kernels import build_grid, greedy_aggregate, kmeans_plus_plus, nearest_center
+from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
 
 DIGITIZATION_METHODS = ("greedy", "kmeans", "sampling-kmeans")
+# stripes of the parallel greedy aggregation: fixed, so that results do not depend on the
+# number of threads
+_GA_STRIPES = 16
 
 
 def auto_alpha(tol, n_points, n_pieces, inc_std, eta=3.0):
@@ -93,13 +97,15 @@ class Codebook:
         """Codebook of the centres ``rows`` (in that order), on the same grid cell size."""
         return Codebook(self.centers[rows], cell=self._cell)
 
-    def assign(self, points):
-        """Nearest centre of every point (ties: lower centre index)."""
+    def assign(self, points, hint=None):
+        """Nearest centre of every point (ties: lower centre index); ``hint``, a guess of
+        each point's centre, only speeds the search up."""
         if points.shape[0] == 0:
             return np.empty(0, dtype=np.int64)
         return nearest_center(
             np.ascontiguousarray(points, dtype=np.float64), self.centers, self._origin, self._cell,
             self._shape, self._starts, self._members,
+            np.empty(0, dtype=np.int64) if hint is None else np.ascontiguousarray(hint, dtype=np.int64),
         )
 
 
@@ -112,7 +118,7 @@ def _group_means(points, labels, n_groups):
     return sums / counts[:, None]
 
 
-def kmeans(points, k, rng, max_iter=20):
+def kmeans(points, k, rng, max_iter=20, n_jobs=None):
     """k-means++ seeding then Lloyd iterations until no label changes (or ``max_iter``).
 
     Assignments use the exact grid nearest-centre search of :class:`Codebook`, so an
@@ -121,8 +127,12 @@ def kmeans(points, k, rng, max_iter=20):
     """
     centers = kmeans_plus_plus(points, k, rng.random(k))
     labels = None
+    cell = None  # sized once from the data, then kept: the centres move little
     for _ in range(max_iter):
-        new_labels = Codebook(centers, density_sample=points).assign(points)
+        codebook = Codebook(centers, density_sample=points, cell=cell)
+        cell = codebook.cell
+        with numba_threads(n_jobs, points.shape[0], MIN_POINTS_PER_THREAD):
+            new_labels = codebook.assign(points, hint=labels)
         if labels is not None and np.array_equal(new_labels, labels):
             break
         labels = new_labels
@@ -133,10 +143,11 @@ def kmeans(points, k, rng, max_iter=20):
     return centers
 
 
-def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
+def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None, n_jobs=None):
     """Cluster scaled points; returns the centres (in scaled units)."""
     if method == "greedy":
-        labels, n_groups = greedy_aggregate(np.ascontiguousarray(points, dtype=np.float64), float(alpha))
+        with numba_threads(n_jobs, points.shape[0], MIN_POINTS_PER_THREAD):
+            labels, n_groups = greedy_aggregate(np.ascontiguousarray(points, dtype=np.float64), float(alpha), _GA_STRIPES)
         centers = _group_means(points, labels, n_groups)
     elif method in ("kmeans", "sampling-kmeans"):
         rng = np.random.default_rng(random_state)
@@ -144,7 +155,7 @@ def cluster(points, method, alpha=None, k=None, r=0.5, random_state=None):
         if method == "sampling-kmeans":
             size = min(points.shape[0], max(int(k), int(np.ceil(r * points.shape[0]))))
             sample = points[np.sort(rng.choice(points.shape[0], size=size, replace=False))]
-        centers = kmeans(np.ascontiguousarray(sample, dtype=np.float64), int(k), rng)
+        centers = kmeans(np.ascontiguousarray(sample, dtype=np.float64), int(k), rng, n_jobs=n_jobs)
     else:
         raise ValueError(f"method must be one of {DIGITIZATION_METHODS}, got {method!r}")
     return np.ascontiguousarray(centers, dtype=np.float64)

@@ -6,14 +6,13 @@ fixed-point chain) are clustered, and each piece becomes the symbol of its clust
 :class:`JABBA` shares one codebook across any number of series; :class:`ABBA` fits one.
 """
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from sktime_symbolic.abba._kernels import compress_many, reconstruct_many
+from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
 from sktime_symbolic.abba._validation import as_float_series, check_int, check_real
 from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, Codebook, auto_alpha, cluster
 from sktime_symbolic.abba.symbols import check_alphabet, codes_to_strings, strings_to_codes
@@ -22,8 +21,6 @@ __all__ = ["ABBA", "JABBA", "Pieces", "SymbolicRepresentation", "compress"]
 
 # below this standard deviation a series counts as constant and is only centred
 _STD_FLOOR = 1e-12
-# nearest-centre queries below which a second thread costs more than it saves
-_MIN_POINTS_PER_THREAD = 20_000
 
 
 @dataclass
@@ -37,11 +34,6 @@ class Pieces:
     values: np.ndarray
     offsets: np.ndarray
     fixed_point: bool
-
-    def series(self, i):
-        """``(lengths, values)`` of series ``i``."""
-        lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.lengths[lo:hi], self.values[lo:hi]
 
 
 @dataclass
@@ -83,20 +75,6 @@ class SymbolicRepresentation:
 
     def __iter__(self):
         return (self.symbols(i) for i in range(self.n_series))
-
-
-@contextmanager
-def _numba_threads(n_jobs, work, min_work_per_thread):
-    """Run numba's parallel loops on up to ``n_jobs`` threads (None or -1: all cores),
-    one thread per ``min_work_per_thread`` units of ``work``: waking idle threads costs
-    more than small jobs take, especially on a busy machine."""
-    previous = numba.get_num_threads()
-    limit = numba.config.NUMBA_NUM_THREADS if n_jobs in (None, -1) else min(n_jobs, numba.config.NUMBA_NUM_THREADS)
-    numba.set_num_threads(max(1, min(limit, int(work // min_work_per_thread))))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 def _check_finite_block(arr, describe):
@@ -217,7 +195,7 @@ def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs):
     """Compress series laid out in ``flat``; returns ``(pieces, loc, scale)``."""
     limit = np.iinfo(np.int64).max if max_len is None else max_len
     # series are the unit of parallel work: one series runs on one thread
-    with _numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
+    with numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
         lengths, values, piece_offsets, loc, scale = compress_many(
             flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR
         )
@@ -372,12 +350,14 @@ class JABBA:
                 self.alpha_ = auto_alpha(p["tol"], rep.n_points, n_pieces, std[1], p["eta"])
             else:
                 self.alpha_ = p["alpha"]
-            centers = cluster(points, "greedy", alpha=self.alpha_)
+            centers = cluster(points, "greedy", alpha=self.alpha_, n_jobs=p["n_jobs"])
         else:
             self.alpha_ = None
-            centers = cluster(points, self.method, k=p["k"], r=p["r"], random_state=self.random_state)
+            centers = cluster(
+                points, self.method, k=p["k"], r=p["r"], random_state=self.random_state, n_jobs=p["n_jobs"]
+            )
         codebook = Codebook(centers, density_sample=points)
-        with _numba_threads(p["n_jobs"], points.shape[0], _MIN_POINTS_PER_THREAD):
+        with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
             labels = codebook.assign(points)
         # symbols ordered by decreasing frequency; centres that won no piece are dropped
         counts = np.bincount(labels, minlength=centers.shape[0])
@@ -411,7 +391,7 @@ class JABBA:
         p = self._check_params()
         pieces, rep = self._encode(X, p)
         points = self._scaled(pieces)
-        with _numba_threads(p["n_jobs"], points.shape[0], _MIN_POINTS_PER_THREAD):
+        with numba_threads(p["n_jobs"], points.shape[0], MIN_POINTS_PER_THREAD):
             rep.codes = self._codebook.assign(points)
         return rep
 
@@ -442,7 +422,7 @@ class JABBA:
             empty = np.diff(rep.offsets) == 0
             totals[empty] = 0.0
             n_points[unknown] = np.rint(totals[unknown]).astype(np.int64) + 1
-        with _numba_threads(self._n_jobs, min(rep.n_series, int(n_points.sum()) // 50_000), 1):
+        with numba_threads(self._n_jobs, min(rep.n_series, int(n_points.sum()) // 50_000), 1):
             flat, out_offsets = reconstruct_many(
                 lengths, values, np.asarray(rep.offsets, dtype=np.int64),
                 np.asarray(rep.first, dtype=np.float64), n_points, bool(self.fixed_point),

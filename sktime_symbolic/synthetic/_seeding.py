@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-__all__ = ["sample_rng", "stream_id", "check_seed", "check_indices"]
+__all__ = ["sample_rng", "stream_id", "check_seed", "check_indices", "check_count", "IndexedGenerator"]
 
 
 def stream_id(name: str) -> int:
@@ -44,3 +44,22 @@ def check_indices(indices) -> np.ndarray:
 def sample_rng(seed: int, stream: int, index: int) -> np.random.Generator:
     """Generator for sample ``index`` of stream ``stream`` under ``seed``."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, stream, int(index)])))
+
+
+def check_count(n, name="n") -> int:
+    """Validate a number of samples: a non-negative Python or numpy integer."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {n!r}")
+    return int(n)
+
+
+class IndexedGenerator:
+    """Base of the generators: sample ``i`` is a function of ``(seed, i)`` alone.
+
+    Subclasses implement ``generate_at(indices, seed)``; ``generate`` draws a contiguous
+    range of indices.
+    """
+
+    def generate(self, n: int, seed: int = 0, start: int = 0) -> np.ndarray:
+        """Series with indices ``start .. start + n - 1``, shape ``(n, length)``."""
+        return self.generate_at(np.arange(start, start + check_count(n)), seed=seed)

@@ -16,7 +16,7 @@ import numbers
 
 import numpy as np
 
-from ._seeding import check_indices, check_seed, sample_rng, stream_id
+from ._seeding import IndexedGenerator, check_indices, check_seed, sample_rng, stream_id
 from .kernelsynth import KernelSynth
 
 __all__ = ["CauKer", "ACTIVATIONS", "MEAN_FUNCTIONS"]
@@ -47,7 +47,7 @@ def _standardise(x):
     return centred / np.where(sd > 1e-12, sd, 1.0)
 
 
-class CauKer:
+class CauKer(IndexedGenerator):
     """Generator of CauKer series (random SCMs over KernelSynth root processes).
 
     Parameters
@@ -177,12 +177,6 @@ class CauKer:
                 values[c, j] = y + par["noise_sd"][c, j, None] * par["noise"][c, j]
             standardised[:, j] = _standardise(values[:, j])
         return values[np.arange(g_count)[:, None], par["emit"]]  # (graphs, n_emit, length)
-
-    def generate(self, n: int, seed: int = 0, start: int = 0) -> np.ndarray:
-        """Series with indices ``start .. start + n - 1``, shape ``(n, length)``."""
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        return self.generate_at(np.arange(start, start + n), seed=seed)
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series for the given sample indices, shape ``(len(indices), length)``."""

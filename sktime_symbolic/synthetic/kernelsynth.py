@@ -37,7 +37,7 @@ import numpy as np
 from scipy import special
 
 from ._blas import single_threaded_blas
-from ._seeding import check_indices, check_seed, sample_rng, stream_id
+from ._seeding import IndexedGenerator, check_indices, check_seed, sample_rng, stream_id
 
 __all__ = ["BaseKernel", "KernelSynth", "default_kernel_bank", "DEFAULT_PERIODS"]
 
@@ -187,7 +187,7 @@ def _pivoted_cholesky(matrix: np.ndarray, tol: float) -> np.ndarray:
     return np.stack(cols, axis=1)
 
 
-class KernelSynth:
+class KernelSynth(IndexedGenerator):
     """Generator of GP-prior samples from random kernel compositions (Chronos' KernelSynth).
 
     Series ``index`` under ``seed`` depends only on ``(seed, index)``, never on the batch it
@@ -292,12 +292,6 @@ class KernelSynth:
         return length if kind == "diag" else int(np.prod([f.shape[1] for f in facs]))
 
     # -- sampling ----------------------------------------------------------------------
-    def generate(self, n: int, seed: int = 0, start: int = 0) -> np.ndarray:
-        """Series with indices ``start .. start + n - 1``, shape ``(n, length)``."""
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        return self.generate_at(np.arange(start, start + n), seed=seed)
-
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series for the given sample indices, shape ``(len(indices), length)``."""
         seed = check_seed(seed)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from ._seeding import check_indices, check_seed, sample_rng, stream_id
+from ._seeding import IndexedGenerator, check_count, check_indices, check_seed, sample_rng, stream_id
 from .kernelsynth import KernelSynth
 
 __all__ = ["S2Generator", "S2Sample", "evaluate_tokens", "evaluate_infix",
@@ -128,7 +128,7 @@ def evaluate_infix(expression: str, inputs) -> np.ndarray:
     return np.broadcast_to(np.asarray(out, dtype=float), inputs.shape[1:]).copy()
 
 
-class S2Generator:
+class S2Generator(IndexedGenerator):
     """Random expression trees on random excitations, with readable symbols.
 
     Parameters
@@ -327,15 +327,7 @@ class S2Generator:
 
     def samples(self, n: int, seed: int = 0, start: int = 0) -> list:
         """:class:`S2Sample` objects for indices ``start .. start + n - 1``."""
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        return [self.sample(i, seed) for i in range(start, start + n)]
-
-    def generate(self, n: int, seed: int = 0, start: int = 0) -> np.ndarray:
-        """Series only, for indices ``start .. start + n - 1``, shape ``(n, length)``."""
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
-            raise ValueError(f"n must be a non-negative integer, got {n!r}")
-        return self.generate_at(np.arange(start, start + n), seed=seed)
+        return [self.sample(i, seed) for i in range(start, start + check_count(n))]
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series for the given indices, shape ``(len(indices), length)``."""

@@ -9,7 +9,9 @@ produced under a parallel backend or edited, e.g. symbols forecast by a model):
 - ``start_value``, ``length``: first value and number of time points of the channel;
 - ``loc``, ``scale``: the channel's normalisation.
 
-Select ``Xt["symbol"]`` for the codes alone.
+Select ``Xt["symbol"]`` for the codes alone. With ``return_strings=True`` the symbols are
+strings; sktime admits no categorical data in ``inverse_transform``, so map them back to codes
+(their positions in ``model_.alphabet_``) before inverting.
 """
 
 import numpy as np
@@ -39,6 +41,7 @@ class _BaseABBATransformer(BaseTransformer):
         "capability:unequal_length:removes": False,
         "capability:unequal_length:adds": True,  # each series yields its own number of symbols
         "capability:missing_values": False,
+        "capability:categorical_in_X": False,
         "capability:random_state": True,
         "property:randomness": "derandomized",
         "authors": ["sktime-symbolic developers"],
@@ -83,6 +86,10 @@ class _BaseABBATransformer(BaseTransformer):
             max_len=self.max_len, fixed_point=self.fixed_point, normalize=self.normalize,
             alphabet=self.alphabet, n_jobs=self.n_jobs, random_state=self.random_state,
         )
+
+    def _check_columns(self, X):
+        if list(X.columns) != self.columns_:
+            raise ValueError(f"X has columns {list(X.columns)}, but the transformer was fitted on {self.columns_}")
 
     @staticmethod
     def _channels_of(frames):

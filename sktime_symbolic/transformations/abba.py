@@ -77,7 +77,3 @@ class ABBATransformer(_BaseABBATransformer):
         rep = self._from_symbol_frames(self.model_, [X], len(self.columns_))
         values = np.column_stack(self.model_.inverse_transform(rep))
         return pd.DataFrame(values, columns=self.columns_)
-
-    def _check_columns(self, X):
-        if list(X.columns) != self.columns_:
-            raise ValueError(f"X has columns {list(X.columns)}, but the transformer was fitted on {self.columns_}")

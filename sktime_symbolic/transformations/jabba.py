@@ -52,8 +52,7 @@ class JABBATransformer(_BaseABBATransformer):
         return self
 
     def _transform(self, X, y=None):
-        if list(X.columns) != self.columns_:
-            raise ValueError(f"X has columns {list(X.columns)}, but the transformer was fitted on {self.columns_}")
+        self._check_columns(X)
         names, frames = self._instances(X)
         rep = self.model_.transform(self._channels_of(frames))
         out = self._to_symbol_frames(self.model_, rep)

@@ -1,0 +1,386 @@
+"""Contestants: adapters that let sktime forecasters and GluonTS predictors/estimators forecast.
+
+Every contestant turns a list of GluonTS input entries (the history of each series) into one
+GluonTS ``Forecast`` per entry. New models plug in either as objects (any sktime forecaster,
+GluonTS predictor or estimator, or a :class:`Contestant` subclass) or by name after
+:func:`register_contestant`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import warnings
+
+import numpy as np
+import pandas as pd
+
+QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+_FORECAST_KEYS = [str(q) for q in QUANTILE_LEVELS] + ["mean"]
+
+
+def _forecast_start(entry) -> pd.Period:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*BDay.*", category=FutureWarning)
+        return entry["start"] + len(entry["target"])
+
+
+class Contestant:
+    """Base class: a named forecaster that may be trained, then forecasts every series.
+
+    Subclasses implement :meth:`predict`; :meth:`fit` is optional (default: nothing to train).
+
+    Parameters
+    ----------
+    name : str
+        Label used in result tables.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from gluonts.model.forecast import QuantileForecast
+    >>> class LastValue(Contestant):
+    ...     def predict(self, inputs, freq, prediction_length):
+    ...         return [QuantileForecast(np.full((1, prediction_length), e["target"][-1]),
+    ...                 start_date=e["start"] + len(e["target"]), forecast_keys=["0.5"])
+    ...                 for e in inputs]
+    >>> c = LastValue("last")
+    >>> c.predict([{"start": pd.Period("2020-01-01", "D"), "target": np.ones(3)}], "D", 2)[0].quantile(0.5)
+    array([1., 1.])
+    """
+
+    def __init__(self, name):
+        self.name = name
+
+    def fit(self, train_entries, freq, prediction_length):
+        """Train on the series with their test part removed (no-op for local models)."""
+        return self
+
+    def predict(self, inputs, freq, prediction_length):
+        """Return one GluonTS ``Forecast`` per entry of ``inputs``, ``prediction_length`` steps ahead."""
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.name!r})"
+
+
+def _sktime_forecast_one(entry, meta):
+    # module-level so joblib/dask backends can pickle it
+    target = np.asarray(entry["target"], dtype=np.float64)
+    start = entry["start"]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(BDay|PeriodDtype\\[B\\]).*", category=FutureWarning)
+        index = pd.period_range(start, periods=len(target), freq=start.freq)
+    y = pd.Series(target, index=index)
+    # one fit + predict per clone: no need to keep data for update()
+    forecaster = meta["forecaster"].clone().set_config(remember_data=False)
+    fh = np.arange(1, meta["prediction_length"] + 1)
+    try:
+        forecaster.fit(y, fh=fh)
+        point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
+        if meta["quantiles"]:
+            quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS)).to_numpy(dtype=np.float64).T
+    except Exception as error:  # say which series broke the forecaster
+        raise RuntimeError(f"{type(forecaster).__name__} failed on series {entry.get('item_id')!r}: {error}") from error
+    if not meta["quantiles"]:
+        # point forecasters enter WQL with every quantile equal to the point
+        quantiles = np.tile(point, (len(QUANTILE_LEVELS), 1))
+    return quantiles, point
+
+
+class SktimeContestant(Contestant):
+    """Fit a clone of an sktime forecaster on each series and forecast its next steps.
+
+    Series run through :func:`sktime.utils.parallel.parallelize` with the forecaster's own
+    ``backend:parallel`` / ``backend:parallel:params`` config (sequential by default).
+
+    Parameters
+    ----------
+    forecaster : sktime BaseForecaster
+        Unfitted forecaster; cloned per series.
+    name : str, optional
+        Label; default the class name.
+    quantiles : bool, default False
+        Use ``predict_quantiles`` for q = 0.1..0.9 (needs ``capability:pred_int``);
+        otherwise the point forecast stands for every quantile.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sktime.forecasting.naive import NaiveForecaster
+    >>> c = SktimeContestant(NaiveForecaster(strategy="last"))
+    >>> entry = {"start": pd.Period("2020-01-01", "D"), "target": np.array([1.0, 2.0, 3.0])}
+    >>> c.predict([entry], "D", 2)[0].quantile(0.5)
+    array([3., 3.])
+    """
+
+    def __init__(self, forecaster, name=None, quantiles=False):
+        super().__init__(name or type(forecaster).__name__)
+        if quantiles and not forecaster.get_tag("capability:pred_int", False):
+            raise ValueError(f"{type(forecaster).__name__} cannot predict quantiles (no capability:pred_int)")
+        self.forecaster = forecaster
+        self.quantiles = quantiles
+
+    def predict(self, inputs, freq, prediction_length):
+        from gluonts.model.forecast import QuantileForecast
+        from sktime.utils.parallel import parallelize
+
+        config = self.forecaster.get_config()
+        meta = {"forecaster": self.forecaster, "prediction_length": prediction_length, "quantiles": self.quantiles}
+        results = parallelize(
+            _sktime_forecast_one,
+            list(inputs),
+            meta=meta,
+            backend=config.get("backend:parallel"),
+            backend_params=config.get("backend:parallel:params"),
+        )
+        forecasts = []
+        for entry, (quantiles, point) in zip(inputs, results):
+            if quantiles.shape[-1] != point.shape[-1]:
+                raise ValueError(
+                    f"{self.name}: quantile and point forecasts differ in length for series {entry.get('item_id')!r}"
+                )
+            forecasts.append(
+                QuantileForecast(
+                    np.vstack([quantiles, point[None, :]]),
+                    start_date=_forecast_start(entry),
+                    forecast_keys=_FORECAST_KEYS,
+                    item_id=entry.get("item_id"),
+                )
+            )
+        return forecasts
+
+
+class GluonTSContestant(Contestant):
+    """Wrap a GluonTS predictor, or an estimator that is trained on the training part first.
+
+    Parameters
+    ----------
+    model : gluonts Predictor or Estimator
+        Must be configured for the benchmark's prediction length.
+    name : str, optional
+        Label; default the class name.
+    seed : int, default 0
+        Seeds torch/numpy (lightning) before training and before predicting, so sampled
+        forecasts repeat.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from gluonts.model.seasonal_naive import SeasonalNaivePredictor
+    >>> c = GluonTSContestant(SeasonalNaivePredictor(prediction_length=2, season_length=2))
+    >>> entry = {"start": pd.Period("2020-01-01", "D"), "target": np.array([1.0, 2.0, 3.0, 4.0])}
+    >>> c.predict([entry], "D", 2)[0].quantile(0.5).tolist()
+    [3.0, 4.0]
+    """
+
+    def __init__(self, model, name=None, seed=0):
+        super().__init__(name or type(model).__name__)
+        self.model = model
+        self.seed = seed
+        self.predictor_ = None if hasattr(model, "train") else model
+
+    def _check_length(self, obj, prediction_length):
+        length = getattr(obj, "prediction_length", prediction_length)
+        if length != prediction_length:
+            raise ValueError(
+                f"{self.name}: configured for prediction_length={length}, benchmark needs {prediction_length}"
+            )
+
+    def fit(self, train_entries, freq, prediction_length):
+        self._check_length(self.model, prediction_length)
+        if hasattr(self.model, "train"):
+            import lightning
+
+            lightning.seed_everything(self.seed, verbose=False)
+            trainer_kwargs = getattr(self.model, "trainer_kwargs", None)
+            # lightning checkpoints go to the working directory by default: keep them in a temporary one
+            with tempfile.TemporaryDirectory() as checkpoint_dir:
+                if isinstance(trainer_kwargs, dict) and "default_root_dir" not in trainer_kwargs:
+                    self.model.trainer_kwargs = dict(trainer_kwargs, default_root_dir=checkpoint_dir)
+                try:
+                    self.predictor_ = self.model.train(list(train_entries))
+                finally:
+                    if isinstance(trainer_kwargs, dict):
+                        self.model.trainer_kwargs = trainer_kwargs
+        return self
+
+    def predict(self, inputs, freq, prediction_length):
+        if self.predictor_ is None:
+            raise ValueError(f"{self.name}: estimator not trained; call fit first")
+        self._check_length(self.predictor_, prediction_length)
+        try:
+            import lightning
+
+            lightning.seed_everything(self.seed, verbose=False)
+        except ImportError:  # pure-numpy predictors need no torch seed
+            pass
+        return list(self.predictor_.predict(list(inputs)))
+
+
+# ---- registry: name -> factory(freq, prediction_length) -> Contestant ----------------------------
+
+
+def _season(freq):
+    from gluonts.time_feature import get_seasonality
+
+    return get_seasonality(freq)
+
+
+def _seasonal_naive(freq, h):
+    from sktime.forecasting.naive import NaiveForecaster
+
+    return SktimeContestant(NaiveForecaster(strategy="last", sp=_season(freq)), name="seasonal_naive")
+
+
+def _seasonal_naive_gluonts(freq, h):
+    from gluonts.model.seasonal_naive import SeasonalNaivePredictor
+
+    return GluonTSContestant(
+        SeasonalNaivePredictor(prediction_length=h, season_length=_season(freq)), name="seasonal_naive_gluonts"
+    )
+
+
+def _theta(freq, h):
+    from sktime.forecasting.theta import ThetaForecaster
+
+    # additive deseasonalising: ETT loads can be <= 0, which the multiplicative default rejects
+    return SktimeContestant(
+        ThetaForecaster(sp=_season(freq), deseasonalize_model="additive"), name="theta", quantiles=True
+    )
+
+
+def _autoets(freq, h):
+    from sktime.forecasting.statsforecast import StatsForecastAutoETS
+
+    # statsforecast's numba AutoETS: the statsmodels one (autoets_statsmodels) needs ~8 s per M4 hourly series
+    return SktimeContestant(StatsForecastAutoETS(season_length=_season(freq)), name="autoets", quantiles=True)
+
+
+def _autoets_statsmodels(freq, h):
+    from sktime.forecasting.ets import AutoETS
+
+    # additive_only: sktime 1.2 passes statsmodels' simulation arguments wrongly, which breaks the
+    # simulated intervals of multiplicative-error models; additive models have closed-form intervals.
+    return SktimeContestant(
+        AutoETS(auto=True, sp=_season(freq), additive_only=True, n_jobs=1), name="autoets_statsmodels", quantiles=True
+    )
+
+
+_TRAINER = {"max_epochs": 5, "enable_progress_bar": False, "enable_model_summary": False, "logger": False}
+
+
+def _simple_feedforward(freq, h):
+    from gluonts.torch.model.simple_feedforward import SimpleFeedForwardEstimator
+
+    return GluonTSContestant(
+        SimpleFeedForwardEstimator(
+            prediction_length=h, context_length=4 * h, batch_size=64, num_batches_per_epoch=50, trainer_kwargs=_TRAINER
+        ),
+        name="simple_feedforward",
+    )
+
+
+def _deepar(freq, h):
+    from gluonts.torch.model.deepar import DeepAREstimator
+
+    return GluonTSContestant(
+        DeepAREstimator(
+            freq=freq, prediction_length=h, batch_size=64, num_batches_per_epoch=50, trainer_kwargs=_TRAINER
+        ),
+        name="deepar",
+    )
+
+
+_CONTESTANTS = {
+    "seasonal_naive": _seasonal_naive,
+    "seasonal_naive_gluonts": _seasonal_naive_gluonts,
+    "theta": _theta,
+    "autoets": _autoets,
+    "autoets_statsmodels": _autoets_statsmodels,
+    "simple_feedforward": _simple_feedforward,
+    "deepar": _deepar,
+}
+
+
+def list_contestants() -> list[str]:
+    """Names accepted by :func:`make_contestant`.
+
+    Examples
+    --------
+    >>> "seasonal_naive" in list_contestants()
+    True
+    """
+    return sorted(_CONTESTANTS)
+
+
+def register_contestant(name, factory):
+    """Make ``factory(freq, prediction_length)`` available under ``name``.
+
+    ``factory`` returns anything :func:`make_contestant` accepts (a Contestant, sktime
+    forecaster, GluonTS predictor or estimator).
+
+    Examples
+    --------
+    >>> from sktime.forecasting.naive import NaiveForecaster
+    >>> register_contestant("drift", lambda freq, h: NaiveForecaster(strategy="drift"))
+    >>> make_contestant("drift", "D", 3).name
+    'drift'
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"contestant name must be a non-empty string, got {name!r}")
+    _CONTESTANTS[name] = factory
+
+
+def make_contestant(spec, freq, prediction_length, name=None) -> Contestant:
+    """Build a contestant from a registered name, an object, or a factory.
+
+    Parameters
+    ----------
+    spec : str, Contestant, sktime forecaster, GluonTS predictor/estimator, or callable
+        A callable is called as ``spec(freq, prediction_length)``.
+    freq : str
+        Frequency of the data set (sets seasonal periods of the built-in contestants).
+    prediction_length : int
+        Horizon.
+    name : str, optional
+        Label overriding the default.
+
+    Returns
+    -------
+    Contestant
+
+    Examples
+    --------
+    >>> make_contestant("seasonal_naive", "h", 48).forecaster.sp
+    24
+    >>> make_contestant("nope", "h", 48)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown model 'nope'; known: ...
+    """
+    from gluonts.model.estimator import Estimator
+    from gluonts.model.predictor import Predictor
+    from sktime.forecasting.base import BaseForecaster
+
+    if isinstance(spec, str):
+        if spec not in _CONTESTANTS:
+            raise ValueError(f"unknown model {spec!r}; known: {', '.join(list_contestants())}")
+        contestant = make_contestant(_CONTESTANTS[spec](freq, prediction_length), freq, prediction_length)
+        contestant.name = name or spec
+        return contestant
+    if isinstance(spec, Contestant):
+        contestant = spec
+    elif isinstance(spec, BaseForecaster):
+        contestant = SktimeContestant(spec)
+    elif isinstance(spec, (Predictor, Estimator)):
+        contestant = GluonTSContestant(spec)
+    elif callable(spec):
+        return make_contestant(spec(freq, prediction_length), freq, prediction_length, name=name)
+    else:
+        raise ValueError(
+            f"cannot use {type(spec).__name__} as a model: pass a registered name, a Contestant, "
+            "an sktime forecaster, a GluonTS predictor/estimator or a factory(freq, prediction_length)"
+        )
+    if name:
+        contestant.name = name
+    return contestant

@@ -1,0 +1,230 @@
+"""Loaders for benchmark forecasting data sets, as GluonTS datasets and sktime panels.
+
+The data live outside the package. The root directory is, in order: the ``data_root``
+argument, the ``SKTIME_SYMBOLIC_DATA`` environment variable, ``../shared/data`` relative
+to the repository root, ``../shared/data`` relative to the working directory.
+
+Examples
+--------
+>>> from sktime_symbolic.datasets import list_datasets
+>>> "m4_hourly" in list_datasets()
+True
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sktime_symbolic.datasets._readers import (
+    read_ett,
+    read_exchange_rate,
+    read_long_csv,
+    read_m4,
+    read_tsf,
+)
+
+__all__ = [
+    "ForecastingDataset",
+    "entries_to_panel",
+    "get_data_root",
+    "list_datasets",
+    "load_dataset",
+    "read_ett",
+    "read_exchange_rate",
+    "read_long_csv",
+    "read_m4",
+    "read_tsf",
+]
+
+DATA_ENV_VAR = "SKTIME_SYMBOLIC_DATA"
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def get_data_root(data_root=None) -> Path:
+    """Return the data directory (argument, else env var, else ``../shared/data``).
+
+    Parameters
+    ----------
+    data_root : str or Path, optional
+        Explicit directory; must exist.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> str(get_data_root(d)) == d
+    True
+    """
+    if data_root is None:
+        data_root = os.environ.get(DATA_ENV_VAR)
+    if data_root is not None:
+        root = Path(data_root)
+        if not root.is_dir():
+            raise FileNotFoundError(f"data root {root} is not a directory")
+        return root
+    candidates = [_REPO_ROOT.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    for root in candidates:
+        if root.is_dir():
+            return root
+    raise FileNotFoundError(
+        f"no data root: pass data_root=, set {DATA_ENV_VAR}, or provide one of "
+        + ", ".join(str(c) for c in candidates)
+    )
+
+
+@dataclass
+class ForecastingDataset:
+    """A named collection of univariate series with one frequency and a benchmark horizon.
+
+    Parameters
+    ----------
+    name : str
+        Data set name.
+    freq : str
+        pandas frequency string of every series.
+    prediction_length : int
+        The horizon the published benchmarks use.
+    entries : list of dict
+        GluonTS-style entries (``item_id``, ``start`` Period, float32 ``target``).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> ds = ForecastingDataset("toy", "D", 2, [{"item_id": "a",
+    ...     "start": pd.Period("2020-01-01", "D"), "target": np.arange(4, dtype=np.float32)}])
+    >>> ds.to_sktime().shape
+    (4, 1)
+    """
+
+    name: str
+    freq: str
+    prediction_length: int
+    entries: list = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def to_gluonts(self):
+        """Return the series as a GluonTS ``ListDataset`` (float32 targets)."""
+        from gluonts.dataset.common import ListDataset
+
+        return ListDataset(
+            [{"item_id": e["item_id"], "start": e["start"], "target": e["target"]} for e in self.entries],
+            freq=self.freq,
+        )
+
+    def to_sktime(self) -> pd.DataFrame:
+        """Return the series as an sktime ``pd-multiindex`` panel (see :func:`entries_to_panel`)."""
+        return entries_to_panel(self.entries)
+
+
+def entries_to_panel(entries) -> pd.DataFrame:
+    """Convert GluonTS-style entries to an sktime ``pd-multiindex`` panel.
+
+    Parameters
+    ----------
+    entries : iterable of dict
+        Entries with ``item_id``, ``start`` (Period) and ``target``.
+
+    Returns
+    -------
+    pd.DataFrame
+        One float32 column ``value``, index levels ``item_id`` and ``time`` (PeriodIndex).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> e = [{"item_id": "a", "start": pd.Period("2020-01", "M"), "target": np.ones(3, np.float32)}]
+    >>> entries_to_panel(e).index.names
+    FrozenList(['item_id', 'time'])
+    """
+    frames = []
+    for entry in entries:
+        target = np.asarray(entry["target"], dtype=np.float32)
+        with warnings.catch_warnings():
+            # pandas deprecates business-day periods, which GluonTS still uses for exchange_rate
+            warnings.filterwarnings("ignore", message=".*(BDay|PeriodDtype\\[B\\]).*", category=FutureWarning)
+            time = pd.period_range(entry["start"], periods=len(target), freq=entry["start"].freq)
+        index = pd.MultiIndex.from_arrays([np.repeat(entry["item_id"], len(target)), time], names=["item_id", "time"])
+        frames.append(pd.DataFrame({"value": target}, index=index))
+    if not frames:
+        raise ValueError("no entries to convert")
+    return pd.concat(frames)
+
+
+def _m4(group, freq):
+    def load(root):
+        return read_m4(root / "m4" / f"{group}-train.csv", root / "m4" / f"{group}-test.csv", freq=freq)
+
+    return load
+
+
+def _ett(*files):
+    def load(root):
+        return [entry for f in files for entry in read_ett(root / "ett" / f"{f}.csv")]
+
+    return load
+
+
+def _exchange_rate(root):
+    return read_exchange_rate(root / "exchange_rate" / "exchange_rate.txt.gz")
+
+
+# name -> (loader(root) -> entries, freq, prediction_length used by Chronos' benchmarks)
+_REGISTRY = {
+    "m4_hourly": (_m4("Hourly", "h"), "h", 48),
+    "m4_weekly": (_m4("Weekly", "W"), "W", 13),
+    "etth": (_ett("ETTh1", "ETTh2"), "h", 24),
+    "etth1": (_ett("ETTh1"), "h", 24),
+    "etth2": (_ett("ETTh2"), "h", 24),
+    "exchange_rate": (_exchange_rate, "B", 30),
+}
+
+
+def list_datasets() -> list[str]:
+    """Names accepted by :func:`load_dataset`.
+
+    Examples
+    --------
+    >>> list_datasets()[:2]
+    ['etth', 'etth1']
+    """
+    return sorted(_REGISTRY)
+
+
+def load_dataset(name, data_root=None) -> ForecastingDataset:
+    """Load a named benchmark data set from the data root.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`list_datasets`.
+    data_root : str or Path, optional
+        See :func:`get_data_root`.
+
+    Returns
+    -------
+    ForecastingDataset
+
+    Examples
+    --------
+    >>> load_dataset("m5")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown dataset 'm5'; known: ...
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(list_datasets())}")
+    loader, freq, prediction_length = _REGISTRY[name]
+    entries = loader(get_data_root(data_root))
+    return ForecastingDataset(name=name, freq=freq, prediction_length=prediction_length, entries=entries)

@@ -1,0 +1,216 @@
+"""Benchmark protocol: published seasonal-naive scores, bad inputs, contestants, CLI."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from gluonts.model.forecast import QuantileForecast
+
+from sktime_symbolic.benchmarks import (
+    QUANTILE_LEVELS,
+    Contestant,
+    evaluate_contestant,
+    make_contestant,
+    make_test_data,
+    relative_scores,
+    run_forecasting_benchmark,
+)
+from sktime_symbolic.benchmarks.__main__ import main
+from sktime_symbolic.datasets import ForecastingDataset, get_data_root, load_dataset
+
+
+def _real_root():
+    try:
+        root = get_data_root()
+    except FileNotFoundError:
+        pytest.skip("benchmark data not available")
+    if not (root / "m4" / "Hourly-train.csv").is_file():
+        pytest.skip("benchmark data not available")
+    return root
+
+
+# published Chronos seasonal-naive scores (shared/data/README.md)
+PUBLISHED = {
+    "m4_hourly": (48, 1.193, 0.0483),
+    "m4_weekly": (13, 2.777, 0.0634),
+    "etth": (24, 0.932, 0.1221),
+    "exchange_rate": (30, 1.740, 0.0130),
+}
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+@pytest.mark.parametrize("model", ["seasonal_naive", "seasonal_naive_gluonts"])
+def test_seasonal_naive_reproduces_published_scores(name, model):
+    dataset = load_dataset(name, data_root=_real_root())
+    h, mase, wql = PUBLISHED[name]
+    row = evaluate_contestant(model, dataset)
+    assert row["prediction_length"] == h
+    assert round(row["MASE"], 3) == mase
+    assert round(row["WQL"], 4) == wql
+
+
+def _toy(lengths=(40, 30), h=4, freq="D"):
+    rng = np.random.default_rng(0)
+    entries = [
+        {
+            "item_id": f"s{i}",
+            "start": pd.Period("2020-01-01", freq),
+            "target": (10 + np.sin(np.arange(n) * 2 * np.pi / 7) + rng.normal(0, 0.1, n)).astype(np.float32),
+        }
+        for i, n in enumerate(lengths)
+    ]
+    return ForecastingDataset("toy", freq, h, entries)
+
+
+def test_perfect_seasonal_forecast_has_zero_quantile_and_percentage_error():
+    pattern = (np.arange(24) % 7 + 1).astype(np.float32)  # hourly data: seasonal period 24
+    entry = {"item_id": "p", "start": pd.Period("2020-01-06 00:00", "h"), "target": np.tile(pattern, 4)}
+    row = evaluate_contestant("seasonal_naive_gluonts", ForecastingDataset("p", "h", 24, [entry]))
+    assert row["WQL"] == 0 and row["sMAPE"] == 0
+
+
+def test_rolling_windows_hold_out_consecutive_blocks():
+    ds = _toy()
+    train, test = make_test_data(ds, windows=3)
+    assert [len(x["target"]) for x in train] == [28, 18]
+    assert [len(x["target"]) for x in test.input] == [28, 32, 36, 18, 22, 26]
+    row = evaluate_contestant("theta", ds, windows=3)
+    assert row["windows"] == 3 and np.isfinite([row["MASE"], row["WQL"], row["sMAPE"]]).all()
+
+
+def test_probabilistic_sktime_contestant_has_lower_wql_than_its_point_version():
+    from sktime.forecasting.theta import ThetaForecaster
+    from sktime_symbolic.benchmarks import SktimeContestant
+
+    ds = _toy(lengths=(80, 90, 100), h=7)
+    point = evaluate_contestant(SktimeContestant(ThetaForecaster(sp=7), quantiles=False), ds)
+    proba = evaluate_contestant(SktimeContestant(ThetaForecaster(sp=7), quantiles=True), ds)
+    assert point["MASE"] == pytest.approx(proba["MASE"], rel=1e-6)  # same median
+    assert proba["WQL"] < point["WQL"]
+
+
+def test_horizon_longer_than_series_names_dataset_and_series():
+    with pytest.raises(ValueError, match=r"dataset 'toy', series 's1'"):
+        evaluate_contestant("seasonal_naive", _toy(), prediction_length=30)
+    with pytest.raises(ValueError, match="prediction_length"):
+        make_test_data(_toy(), prediction_length=0)
+
+
+class _Broken(Contestant):
+    def __init__(self, mode):
+        super().__init__(f"broken_{mode}")
+        self.mode = mode
+
+    def predict(self, inputs, freq, prediction_length):
+        out = []
+        for entry in inputs:
+            length = prediction_length - 1 if self.mode == "short" and entry["item_id"] == "s1" else prediction_length
+            values = np.ones((10, length))
+            if self.mode == "nan" and entry["item_id"] == "s1":
+                values[:, 2] = np.nan
+            keys = [str(q) for q in QUANTILE_LEVELS] + ["mean"]
+            out.append(QuantileForecast(values, start_date=entry["start"] + len(entry["target"]), forecast_keys=keys))
+        return out
+
+
+@pytest.mark.parametrize("mode, message", [("short", "length 3, expected 4"), ("nan", "NaN")])
+def test_bad_forecasts_name_model_dataset_and_series(mode, message):
+    with pytest.raises(ValueError, match=rf"'broken_{mode}' on dataset 'toy', series 's1'.*{message}"):
+        evaluate_contestant(_Broken(mode), _toy())
+
+
+def test_unknown_model_and_wrongly_configured_predictor():
+    from gluonts.model.seasonal_naive import SeasonalNaivePredictor
+
+    with pytest.raises(ValueError, match="unknown model 'nope'"):
+        evaluate_contestant("nope", _toy())
+    with pytest.raises(ValueError, match="prediction_length=9"):
+        evaluate_contestant(SeasonalNaivePredictor(prediction_length=9, season_length=7), _toy())
+    with pytest.raises(ValueError, match="cannot use int"):
+        make_contestant(3, "D", 4)
+
+
+def test_objects_and_factories_plug_in_like_names():
+    from gluonts.model.seasonal_naive import SeasonalNaivePredictor
+    from sktime.forecasting.naive import NaiveForecaster
+
+    ds = _toy()
+    by_name = evaluate_contestant("seasonal_naive_gluonts", ds)
+    by_object = evaluate_contestant(SeasonalNaivePredictor(prediction_length=4, season_length=1), ds)
+    by_sktime = evaluate_contestant(lambda freq, h: NaiveForecaster(strategy="last", sp=1), ds)
+    for metric in ("MASE", "WQL", "sMAPE"):
+        assert by_object[metric] == pytest.approx(by_name[metric])
+        assert by_sktime[metric] == pytest.approx(by_name[metric], rel=1e-6)
+
+
+def test_parallel_backend_gives_same_scores_as_sequential():
+    from sktime.forecasting.naive import NaiveForecaster
+
+    sequential = evaluate_contestant(NaiveForecaster(strategy="last", sp=7), _toy())
+    forecaster = NaiveForecaster(strategy="last", sp=7).set_config(
+        **{"backend:parallel": "threading", "backend:parallel:params": {"n_jobs": 2}}
+    )
+    parallel = evaluate_contestant(forecaster, _toy())
+    assert parallel["MASE"] == sequential["MASE"] and parallel["WQL"] == sequential["WQL"]
+
+
+def test_relative_scores_geometric_mean_and_missing_baseline():
+    results = pd.DataFrame(
+        {"dataset": ["a", "a", "b", "b"], "model": ["base", "m", "base", "m"], "MASE": [2, 1, 1, 2], "WQL": [1, 4, 1, 1]}
+    )
+    rel = relative_scores(results, baseline="base")
+    assert rel.loc["m", "MASE"] == pytest.approx(1.0) and rel.loc["m", "WQL"] == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="baseline 'x'"):
+        relative_scores(results, baseline="x")
+
+
+def test_tiny_trained_gluonts_estimator_is_seeded_and_leaves_no_checkpoints(tmp_path, monkeypatch):
+    from gluonts.torch.model.simple_feedforward import SimpleFeedForwardEstimator
+
+    def tiny(freq, h):
+        return SimpleFeedForwardEstimator(
+            prediction_length=h,
+            context_length=8,
+            hidden_dimensions=[8],
+            batch_size=8,
+            num_batches_per_epoch=2,
+            trainer_kwargs={"max_epochs": 1, "enable_progress_bar": False, "logger": False},
+        )
+
+    monkeypatch.chdir(tmp_path)
+    first = evaluate_contestant(tiny, _toy())
+    second = evaluate_contestant(tiny, _toy())
+    assert np.isfinite(first["WQL"]) and first["WQL"] == second["WQL"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_writes_table_csv_and_png(tmp_path, capsys):
+    m4 = tmp_path / "data" / "m4"
+    m4.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame(rng.uniform(1, 2, (3, 120)), index=["W1", "W2", "W3"])
+    test = pd.DataFrame(rng.uniform(1, 2, (3, 13)), index=["W1", "W2", "W3"])
+    train.to_csv(m4 / "Weekly-train.csv")
+    test.to_csv(m4 / "Weekly-test.csv")
+    out = tmp_path / "out"
+    main(["forecasting", "--datasets", "m4_weekly", "--models", "seasonal_naive,seasonal_naive_gluonts",
+          "--data-root", str(tmp_path / "data"), "--output", str(out)])
+    results = pd.read_csv(out / "results.csv")
+    assert list(results["model"]) == ["seasonal_naive", "seasonal_naive_gluonts"]
+    assert results["MASE"].iloc[0] == pytest.approx(results["MASE"].iloc[1])
+    assert (out / "results.png").stat().st_size > 0
+    assert "geometric mean" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="unknown model"):
+        main(["forecasting", "--models", "nope", "--output", str(out)])
+
+
+def test_sktime_forecaster_failure_names_dataset_and_series():
+    from sktime.forecasting.theta import ThetaForecaster
+
+    hours = pd.Period("2020-01-01 00:00", "h")
+    entries = [
+        {"item_id": "positive", "start": hours, "target": np.arange(1, 60, dtype=np.float32)},
+        {"item_id": "negative", "start": hours, "target": -np.arange(1, 60, dtype=np.float32)},
+    ]
+    with pytest.raises(RuntimeError, match="dataset 'toy'.*series 'negative'.*negative values"):
+        # multiplicative deseasonalising (the default) rejects non-positive series
+        evaluate_contestant(ThetaForecaster(sp=24), ForecastingDataset("toy", "h", 4, entries))
