@@ -292,8 +292,6 @@ class SymbolicPipeline:
             raise ValueError(f"{directory / CARD_FILE} is corrupt: {error}") from error
         try:
             tokenizer = MotifTokenizer.load(directory / TOKENIZER_FILE)
-        except ValueError:
-            raise
         except Exception as error:  # np.load raises zip/OS/pickle errors on damaged files
             raise ValueError(f"{directory / TOKENIZER_FILE} is corrupt: {type(error).__name__}: {error}") from error
         if card.get("tokenizer_vocab_size") != tokenizer.vocab_size_:

@@ -169,15 +169,14 @@ class SymbolicLM(L.LightningModule):
 
 
 def plot_loss(csv_path, png_path):
-    """Loss curve PNG from the CSV logger's metrics file."""
+    """Loss curve PNG from a CSV with ``step`` and ``train_loss`` columns."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import pandas as pd
 
-    metrics = pd.read_csv(csv_path)
-    loss = metrics.dropna(subset=["train_loss"])
+    loss = pd.read_csv(csv_path)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(loss["step"], loss["train_loss"], lw=0.8)
     ax.set_xlabel("step")
@@ -188,8 +187,19 @@ def plot_loss(csv_path, png_path):
     plt.close(fig)
 
 
+class StopAtStep(L.Callback):
+    """End this chunk of training at a global step; the LR schedule still runs to ``max_steps``."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args):
+        if trainer.global_step >= self.step:
+            trainer.should_stop = True
+
+
 def pretrain(config="nano", max_steps=1000, out="pretrain_out", batch_size=32, lr=1e-3, seed=0, resume=False,
-             checkpoint_every=50, max_time_min=None, tokenizer_series=2000, missing_prob=0.2, horizon_weight=1.0,
+             checkpoint_every=50, max_time_min=None, stop_at_step=None, tokenizer_series=2000, missing_prob=0.2, horizon_weight=1.0,
              accelerator="auto", devices="auto", progress=True, export_name=None):
     """Train (or resume) a model; returns ``(pipeline, losses)`` and writes everything under ``out``.
 
@@ -226,9 +236,10 @@ def pretrain(config="nano", max_steps=1000, out="pretrain_out", batch_size=32, l
     data = SyntheticDataModule(cfg, tokenizer, batch_size, seed, missing_prob, horizon_weight)
     checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=ckpt_dir, every_n_train_steps=checkpoint_every,
                                                      save_last=True, save_top_k=-1, filename="step{step}")
-    logger = L.pytorch.loggers.CSVLogger(out, name="logs", version=0)
+    # a resumed chunk logs into a new version; loss.csv joins them all
+    logger = L.pytorch.loggers.CSVLogger(out, name="logs", version=None if resume else 0)
     trainer = L.Trainer(max_steps=max_steps, accelerator=accelerator, devices=devices, logger=logger,
-                        callbacks=[checkpoint], enable_progress_bar=progress, log_every_n_steps=1,
+                        callbacks=[checkpoint] + ([] if stop_at_step is None else [StopAtStep(stop_at_step)]), enable_progress_bar=progress, log_every_n_steps=1,
                         enable_model_summary=False, deterministic=True, gradient_clip_val=1.0,
                         max_time=None if max_time_min is None else {"minutes": max_time_min},
                         precision="bf16-mixed" if torch.cuda.is_available() and accelerator != "cpu" else "32-true")
@@ -237,19 +248,21 @@ def pretrain(config="nano", max_steps=1000, out="pretrain_out", batch_size=32, l
     trainer.save_checkpoint(ckpt_path)  # also when stopped by max_time, so --resume continues from here
     wall = time.perf_counter() - started
 
-    metrics_csv = Path(logger.log_dir) / "metrics.csv"
     import pandas as pd
 
-    metrics = pd.read_csv(metrics_csv)
-    losses = metrics.dropna(subset=["train_loss"]).drop_duplicates("step", keep="last")
+    metrics = pd.concat([pd.read_csv(p) for p in sorted((out / "logs").glob("version_*/metrics.csv"),
+                                                         key=lambda p: int(p.parent.name.split("_")[1]))])
+    # a chunk cut between checkpoints repeats steps after resuming: keep the latest
+    losses = metrics.dropna(subset=["train_loss"]).drop_duplicates("step", keep="last").sort_values("step")
     losses[["step", "train_loss"]].to_csv(out / "loss.csv", index=False)
-    plot_loss(metrics_csv, out / "loss.png")
+    plot_loss(out / "loss.csv", out / "loss.png")
 
     budget_path = out / "budget.json"
     budget = json.loads(budget_path.read_text()) if budget_path.exists() and resume else {"wall_time_s": 0.0}
     budget["wall_time_s"] += wall
     budget["steps"] = int(trainer.global_step)
-    budget["tokens"] = int(metrics["tokens"].dropna().sum()) if "tokens" in metrics else None
+    tokens = metrics.dropna(subset=["tokens"]).drop_duplicates("step", keep="last")["tokens"]
+    budget["tokens"] = int(tokens.sum())
     budget["device"] = torch.cuda.get_device_name() if trainer.strategy.root_device.type == "cuda" else (
         f"CPU ({torch.get_num_threads()} threads)")
     budget_path.write_text(json.dumps(budget, indent=2))
@@ -280,6 +293,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint-every", type=int, default=50)
     parser.add_argument("--max-time-min", type=float, default=None, help="stop (and checkpoint) after this long")
+    parser.add_argument("--stop-at-step", type=int, default=None, help="end this chunk at this global step")
     parser.add_argument("--tokenizer-series", type=int, default=2000)
     parser.add_argument("--missing-prob", type=float, default=0.2)
     parser.add_argument("--horizon-weight", type=float, default=1.0)
@@ -287,7 +301,7 @@ def main(argv=None):
     parser.add_argument("--export-name", default=None)
     args = parser.parse_args(argv)
     _, losses = pretrain(args.config, args.max_steps, args.out, args.batch_size, args.lr, args.seed, args.resume,
-                         args.checkpoint_every, args.max_time_min, args.tokenizer_series, args.missing_prob,
+                         args.checkpoint_every, args.max_time_min, args.stop_at_step, args.tokenizer_series, args.missing_prob,
                          args.horizon_weight, args.accelerator, export_name=args.export_name)
     print(f"steps: {len(losses)}, first loss {losses[0]:.3f}, last loss {losses[-1]:.3f}; wrote {args.out}")
 
