@@ -248,7 +248,10 @@ class SymbolicPipeline:
 
     @torch.inference_mode()
     def embed(self, context, batch_size=64) -> np.ndarray:
-        """Mean-pooled final hidden states over each context's tokens: (n_series, d_model) or (d_model,)."""
+        """Final hidden states averaged over each context's tokens and its ORIGIN token.
+
+        Returns an array of shape (n_series, d_model), or (d_model,) for one 1D context.
+        """
         series, single = _as_series_list(context)
         out = []
         for start in range(0, len(series), batch_size):

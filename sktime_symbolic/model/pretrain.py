@@ -58,8 +58,11 @@ class SyntheticTokenBatches(torch.utils.data.IterableDataset):
     the ORIGIN token; horizon tokens weigh ``horizon_weight`` in the loss.
     """
 
-    def __init__(self, cfg, tokenizer, batch_size, seed=0, start_batch=0, missing_prob=0.2, horizon_weight=1.0):
+    def __init__(self, cfg, tokenizer, batch_size, seed=0, start_batch=0, missing_prob=0.2, horizon_weight=1.0,
+                 rank=0, world_size=1):
         super().__init__()
+        # under DDP rank r trains on batches r, r + world_size, ...: no two ranks repeat a batch
+        self.rank, self.world_size = rank, world_size
         self.cfg, self.tokenizer = cfg, tokenizer
         self.batch_size, self.seed, self.start_batch = batch_size, seed, start_batch
         self.missing_prob, self.horizon_weight = missing_prob, horizon_weight
@@ -108,10 +111,10 @@ class SyntheticTokenBatches(torch.utils.data.IterableDataset):
         return torch.as_tensor(inputs), torch.as_tensor(labels), torch.as_tensor(weights)
 
     def __iter__(self):
-        index = self.start_batch
+        step = self.start_batch
         while True:
-            yield self.batch(index)
-            index += 1
+            yield self.batch(step * self.world_size + self.rank)
+            step += 1
 
 
 class SyntheticDataModule(L.LightningDataModule):
@@ -123,9 +126,11 @@ class SyntheticDataModule(L.LightningDataModule):
         self.missing_prob, self.horizon_weight = missing_prob, horizon_weight
 
     def train_dataloader(self):
-        start = self.trainer.global_step if self.trainer is not None else 0
+        trainer = self.trainer
+        start, rank, world = (0, 0, 1) if trainer is None else (trainer.global_step, trainer.global_rank,
+                                                                 trainer.world_size)
         dataset = SyntheticTokenBatches(self.cfg, self.tokenizer, self.batch_size, self.seed, start,
-                                        self.missing_prob, self.horizon_weight)
+                                        self.missing_prob, self.horizon_weight, rank, world)
         return torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=0)
 
 
@@ -240,7 +245,7 @@ def pretrain(config="nano", max_steps=1000, out="pretrain_out", batch_size=32, l
     logger = L.pytorch.loggers.CSVLogger(out, name="logs", version=None if resume else 0)
     trainer = L.Trainer(max_steps=max_steps, accelerator=accelerator, devices=devices, logger=logger,
                         callbacks=[checkpoint] + ([] if stop_at_step is None else [StopAtStep(stop_at_step)]), enable_progress_bar=progress, log_every_n_steps=1,
-                        enable_model_summary=False, deterministic=True, gradient_clip_val=1.0,
+                        enable_model_summary=False, deterministic="warn", gradient_clip_val=1.0,
                         max_time=None if max_time_min is None else {"minutes": max_time_min},
                         precision="bf16-mixed" if torch.cuda.is_available() and accelerator != "cpu" else "32-true")
     started = time.perf_counter()

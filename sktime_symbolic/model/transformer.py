@@ -67,22 +67,39 @@ class Block(nn.Module):
 
 
 class LayerCache:
-    """Keys and values of one layer, appended step by step; keeps at most ``window`` entries."""
+    """Keys and values of one layer in a preallocated buffer, written in place step by step.
+
+    Attention sees at most the last ``window`` cached positions plus the new ones; the
+    buffer is compacted to those when it fills up, so a step costs no copy of the cache.
+    """
+
+    _SLACK = 64  # positions allocated ahead, so reallocation happens once per this many steps
 
     def __init__(self, window: int):
         self.window = window
         self.k = self.v = None
+        self.length = 0
 
     def append(self, k, v):
-        if self.k is not None:
-            k, v = torch.cat((self.k, k), dim=2), torch.cat((self.v, v), dim=2)
-        self.k, self.v = k[:, :, -self.window:], v[:, :, -self.window:]
-        return k, v
+        T = k.shape[2]
+        if self.k is None or self.length + T > self.k.shape[2]:
+            keep = min(self.length, self.window)
+            shape = (k.shape[0], k.shape[1], keep + T + self._SLACK, k.shape[3])
+            new_k, new_v = k.new_empty(shape), v.new_empty(shape)
+            if keep:
+                new_k[:, :, :keep] = self.k[:, :, self.length - keep:self.length]
+                new_v[:, :, :keep] = self.v[:, :, self.length - keep:self.length]
+            self.k, self.v, self.length = new_k, new_v, keep
+        self.k[:, :, self.length:self.length + T] = k
+        self.v[:, :, self.length:self.length + T] = v
+        self.length += T
+        start = max(0, self.length - self.window - T)
+        return self.k[:, :, start:self.length], self.v[:, :, start:self.length]
 
     def repeat_interleave(self, n: int):
         """Repeat every batch row ``n`` times (one row per sample path)."""
-        self.k = self.k.repeat_interleave(n, dim=0)
-        self.v = self.v.repeat_interleave(n, dim=0)
+        self.k = self.k[:, :, :self.length].repeat_interleave(n, dim=0)
+        self.v = self.v[:, :, :self.length].repeat_interleave(n, dim=0)
 
 
 class KVCache:
