@@ -31,8 +31,8 @@ def build_chronos(horizon, num_samples):
     from chronos import ChronosConfig, ChronosModel, ChronosPipeline
     from transformers import T5Config, T5ForConditionalGeneration
 
-    cfg = ChronosConfig(tokenizer_class="MeanScaleUniformBins", tokenizer_kwargs={"low_limit": -15.0, "high_limit": 15.0},
-                        context_length=512, prediction_length=horizon, n_tokens=4096, n_special_tokens=2, pad_token_id=0,
+    cfg = ChronosConfig(tokenizer_class="MeanScaleUniformBins",
+                        tokenizer_kwargs={"low_limit": -15.0, "high_limit": 15.0}, context_length=512, prediction_length=horizon, n_tokens=4096, n_special_tokens=2, pad_token_id=0,
                         eos_token_id=1, use_eos_token=True, model_type="seq2seq", num_samples=num_samples,
                         temperature=1.0, top_k=50, top_p=1.0)
     # chronos-t5-tiny: T5 efficient-tiny shape, 4 + 4 layers, d_model 256, vocab 4096
@@ -83,8 +83,8 @@ def main():
         return
     rows = []
     for model in ("symbolic", "chronos"):
-        cmd = [sys.executable, __file__, "--only", model] + [f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items()
-                                                            if k != "only"]
+        options = [f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items() if k != "only"]
+        cmd = [sys.executable, __file__, "--only", model, *options]
         result = subprocess.run(cmd, capture_output=True, text=True, check=True)
         rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
         print(rows[-1], flush=True)

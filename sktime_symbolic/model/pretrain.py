@@ -203,9 +203,21 @@ class StopAtStep(L.Callback):
             trainer.should_stop = True
 
 
+class StopAfterMinutes(L.Callback):
+    """End this chunk after a wall time (Lightning's ``max_time`` counts restored time too)."""
+
+    def __init__(self, minutes):
+        self.seconds = 60.0 * minutes
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, trainer, *args):
+        if time.perf_counter() - self.started >= self.seconds:
+            trainer.should_stop = True
+
+
 def pretrain(config="nano", max_steps=1000, out="pretrain_out", batch_size=32, lr=1e-3, seed=0, resume=False,
-             checkpoint_every=50, max_time_min=None, stop_at_step=None, tokenizer_series=2000, missing_prob=0.2, horizon_weight=1.0,
-             accelerator="auto", devices="auto", progress=True, export_name=None):
+             checkpoint_every=50, max_time_min=None, stop_at_step=None, tokenizer_series=2000, missing_prob=0.2,
+             horizon_weight=1.0, accelerator="auto", devices="auto", progress=True, export_name=None):
     """Train (or resume) a model; returns ``(pipeline, losses)`` and writes everything under ``out``.
 
     Writes ``tokenizer.npz``, ``checkpoints/`` (``last.ckpt`` + periodic), ``loss.csv``,
@@ -243,14 +255,18 @@ def pretrain(config="nano", max_steps=1000, out="pretrain_out", batch_size=32, l
                                                      save_last=True, save_top_k=-1, filename="step{step}")
     # a resumed chunk logs into a new version; loss.csv joins them all
     logger = L.pytorch.loggers.CSVLogger(out, name="logs", version=None if resume else 0)
+    callbacks = [checkpoint]
+    if stop_at_step is not None:
+        callbacks.append(StopAtStep(stop_at_step))
+    if max_time_min is not None:
+        callbacks.append(StopAfterMinutes(max_time_min))
     trainer = L.Trainer(max_steps=max_steps, accelerator=accelerator, devices=devices, logger=logger,
-                        callbacks=[checkpoint] + ([] if stop_at_step is None else [StopAtStep(stop_at_step)]), enable_progress_bar=progress, log_every_n_steps=1,
+                        callbacks=callbacks, enable_progress_bar=progress, log_every_n_steps=1,
                         enable_model_summary=False, deterministic="warn", gradient_clip_val=1.0,
-                        max_time=None if max_time_min is None else {"minutes": max_time_min},
                         precision="bf16-mixed" if torch.cuda.is_available() and accelerator != "cpu" else "32-true")
     started = time.perf_counter()
     trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if resume else None)
-    trainer.save_checkpoint(ckpt_path)  # also when stopped by max_time, so --resume continues from here
+    trainer.save_checkpoint(ckpt_path)  # also when a chunk ends early, so --resume continues from here
     wall = time.perf_counter() - started
 
     import pandas as pd
@@ -297,7 +313,8 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint-every", type=int, default=50)
-    parser.add_argument("--max-time-min", type=float, default=None, help="stop (and checkpoint) after this long")
+    parser.add_argument("--max-time-min", type=float, default=None,
+                        help="end this chunk (and checkpoint) after this many minutes")
     parser.add_argument("--stop-at-step", type=int, default=None, help="end this chunk at this global step")
     parser.add_argument("--tokenizer-series", type=int, default=2000)
     parser.add_argument("--missing-prob", type=float, default=0.2)
@@ -306,8 +323,8 @@ def main(argv=None):
     parser.add_argument("--export-name", default=None)
     args = parser.parse_args(argv)
     _, losses = pretrain(args.config, args.max_steps, args.out, args.batch_size, args.lr, args.seed, args.resume,
-                         args.checkpoint_every, args.max_time_min, args.stop_at_step, args.tokenizer_series, args.missing_prob,
-                         args.horizon_weight, args.accelerator, export_name=args.export_name)
+                         args.checkpoint_every, args.max_time_min, args.stop_at_step, args.tokenizer_series,
+                         args.missing_prob, args.horizon_weight, args.accelerator, export_name=args.export_name)
     print(f"steps: {len(losses)}, first loss {losses[0]:.3f}, last loss {losses[-1]:.3f}; wrote {args.out}")
 
 
