@@ -32,9 +32,10 @@ def build_chronos(horizon, num_samples):
     from transformers import T5Config, T5ForConditionalGeneration
 
     cfg = ChronosConfig(tokenizer_class="MeanScaleUniformBins",
-                        tokenizer_kwargs={"low_limit": -15.0, "high_limit": 15.0}, context_length=512, prediction_length=horizon, n_tokens=4096, n_special_tokens=2, pad_token_id=0,
-                        eos_token_id=1, use_eos_token=True, model_type="seq2seq", num_samples=num_samples,
-                        temperature=1.0, top_k=50, top_p=1.0)
+                        tokenizer_kwargs={"low_limit": -15.0, "high_limit": 15.0}, context_length=512,
+                        prediction_length=horizon, n_tokens=4096, n_special_tokens=2, pad_token_id=0, eos_token_id=1,
+                        use_eos_token=True, model_type="seq2seq", num_samples=num_samples, temperature=1.0, top_k=50,
+                        top_p=1.0)
     # chronos-t5-tiny: T5 efficient-tiny shape, 4 + 4 layers, d_model 256, vocab 4096
     t5 = T5Config(vocab_size=4096, d_model=256, d_kv=64, d_ff=1024, num_layers=4, num_decoder_layers=4, num_heads=4,
                   feed_forward_proj="relu", pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
