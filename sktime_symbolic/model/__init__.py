@@ -1,0 +1,23 @@
+"""Symbolic foundation model: a decoder-only transformer over BPE motif tokens (framework-free torch).
+
+Examples
+--------
+>>> from sktime_symbolic.model import CONFIGS, SymbolicTransformer
+>>> SymbolicTransformer(CONFIGS["nano"].replace(vocab_size=1025)).num_parameters() > 500_000
+True
+"""
+
+from sktime_symbolic.model.config import CONFIGS, SymbolicConfig
+from sktime_symbolic.model.pipeline import (
+    QUANTILE_LEVELS,
+    SymbolicPipeline,
+    available_models,
+    load_pretrained,
+    resolve_device,
+)
+from sktime_symbolic.model.transformer import KVCache, SymbolicTransformer
+
+__all__ = [
+    "CONFIGS", "KVCache", "QUANTILE_LEVELS", "SymbolicConfig", "SymbolicPipeline", "SymbolicTransformer",
+    "available_models", "load_pretrained", "resolve_device",
+]
