@@ -5,6 +5,8 @@ import pytest
 import torch
 
 from sktime_symbolic.model import CONFIGS, SymbolicPipeline, SymbolicTransformer, load_pretrained
+from sktime_symbolic.model.finetune import SeriesWindows, fine_tune
+from sktime_symbolic.model.lightning_module import SymbolicLM
 from sktime_symbolic.model.pretrain import pretrain
 
 SHIPPED = "symbolic-nano"
@@ -140,3 +142,31 @@ def test_corrupt_or_mismatched_files_raise(trained, tmp_path):
         SymbolicPipeline.from_pretrained(tmp_path / "q")
     with pytest.raises(ValueError, match="unknown model"):
         load_pretrained("no-such-model")
+
+
+def test_fine_tuning_fits_the_given_series_and_leaves_the_pipeline_alone():
+    pipe = load_pretrained(SHIPPED, device="cpu")
+    before = {k: v.clone() for k, v in pipe.model.state_dict().items()}
+    y = 10 + 3 * np.sin(2 * np.pi * np.arange(600) / 24)
+    windows = SeriesWindows([y], pipe.cfg, pipe.tokenizer, 24, batch_size=16, seed=1)
+    held_out = windows.batch(10_000)
+
+    def window_loss(p):
+        with torch.no_grad():
+            return float(SymbolicLM.from_pipeline(p).loss(held_out))
+
+    tuned = fine_tune(pipe, y, prediction_length=24, max_steps=30, lr=1e-3, batch_size=16, seed=0)
+    again = fine_tune(pipe, y, prediction_length=24, max_steps=30, lr=1e-3, batch_size=16, seed=0)
+    assert window_loss(tuned) < window_loss(pipe) - 0.5
+    for k, v in pipe.model.state_dict().items():
+        assert torch.equal(v, before[k])
+        assert torch.equal(tuned.model.state_dict()[k], again.model.state_dict()[k])
+    assert tuned.card["fine_tuning"]["steps"] == 30
+
+
+def test_fine_tuning_rejects_series_too_short_for_a_window():
+    pipe = load_pretrained(SHIPPED, device="cpu")
+    with pytest.raises(ValueError, match="long enough"):
+        fine_tune(pipe, [np.arange(20.0)], prediction_length=24, max_steps=1)
+    with pytest.raises(ValueError, match="max_steps"):
+        fine_tune(pipe, np.arange(100.0), prediction_length=24, max_steps=0)

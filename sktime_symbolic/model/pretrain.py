@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from sktime_symbolic.bpe import MASK, PAD, MotifTokenizer
-from sktime_symbolic.model.codec import context_scale, make_tokenizer, to_codec_units
+from sktime_symbolic.bpe import MotifTokenizer
+from sktime_symbolic.model.codec import context_scale, make_tokenizer, to_codec_units, training_batch
 from sktime_symbolic.model.config import CONFIGS, SymbolicConfig
+from sktime_symbolic.model.lightning_module import SymbolicLM
 from sktime_symbolic.model.pipeline import SymbolicPipeline
-from sktime_symbolic.model.transformer import SymbolicTransformer
 from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
-
-IGNORE = -100
 
 
 def make_mixture(cfg: SymbolicConfig, seed: int, stream: int) -> SyntheticMixture:
@@ -86,29 +82,9 @@ class SyntheticTokenBatches(torch.utils.data.IterableDataset):
                 ctx[start:start + gap] = np.nan
                 ctx[rng.choice(len(ctx), size=n_missing - gap, replace=False)] = np.nan
                 ctx[-1] = x[len(ctx) - 1]  # keep one observed value so the scale exists
-            loc, scale = context_scale(ctx, cfg.scale_floor)
-            contexts.append(to_codec_units(ctx, loc, scale, cfg.clip))
-            horizons.append(to_codec_units(hor, loc, scale, cfg.clip))
-        enc_c, enc_h = self.tokenizer.encode(contexts), self.tokenizer.encode(horizons)
-        seqs, n_ctx = [], []
-        for i in range(len(samples)):
-            hor = enc_h[i][: cfg.max_seq_len - 2]
-            ctx = enc_c[i][-(cfg.max_seq_len - 1 - len(hor)):]
-            seqs.append(np.concatenate((ctx, [self.origin], hor)).astype(np.int64))
-            n_ctx.append(len(ctx))
-        T = max(len(s) for s in seqs) - 1
-        inputs = np.full((len(seqs), T), PAD, dtype=np.int64)
-        labels = np.full((len(seqs), T), IGNORE, dtype=np.int64)
-        weights = np.zeros((len(seqs), T), dtype=np.float32)
-        for i, s in enumerate(seqs):
-            n = len(s) - 1
-            inputs[i, :n], labels[i, :n] = s[:-1], s[1:]
-            weights[i, :n] = 1.0
-            weights[i, n_ctx[i]:n] = self.horizon_weight
-        # the origin position is given, not predicted; a missing value is not a forecast
-        drop = (labels == self.origin) | (labels == MASK)
-        labels[drop], weights[drop] = IGNORE, 0.0
-        return torch.as_tensor(inputs), torch.as_tensor(labels), torch.as_tensor(weights)
+            contexts.append(ctx)
+            horizons.append(hor)
+        return training_batch(cfg, self.tokenizer, contexts, horizons, self.horizon_weight)
 
     def __iter__(self):
         step = self.start_batch
@@ -132,45 +108,6 @@ class SyntheticDataModule(L.LightningDataModule):
         dataset = SyntheticTokenBatches(self.cfg, self.tokenizer, self.batch_size, self.seed, start,
                                         self.missing_prob, self.horizon_weight, rank, world)
         return torch.utils.data.DataLoader(dataset, batch_size=None, num_workers=0)
-
-
-class SymbolicLM(L.LightningModule):
-    """Next-token cross-entropy on motif tokens, AdamW with linear warm-up and cosine decay."""
-
-    def __init__(self, config: dict, lr=1e-3, weight_decay=0.1, warmup_steps=100, max_steps=1000):
-        super().__init__()
-        self.save_hyperparameters()
-        self.model = SymbolicTransformer(SymbolicConfig.from_dict(config))
-
-    def loss(self, batch):
-        inputs, labels, weights = batch
-        logits = self.model(inputs)
-        ce = F.cross_entropy(logits.flatten(0, 1).float(), labels.flatten(), ignore_index=IGNORE, reduction="none")
-        w = weights.flatten()
-        return (ce * w).sum() / w.sum().clamp_min(1.0)
-
-    def training_step(self, batch, batch_idx):
-        loss = self.loss(batch)
-        self.log("train_loss", loss, prog_bar=True, on_step=True, batch_size=batch[0].shape[0])
-        self.log("tokens", float((batch[1] != IGNORE).sum()), reduce_fx="sum", on_step=True,
-                 batch_size=batch[0].shape[0])
-        return loss
-
-    def configure_optimizers(self):
-        hp = self.hparams
-        decay = [p for p in self.parameters() if p.ndim >= 2]
-        no_decay = [p for p in self.parameters() if p.ndim < 2]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp.weight_decay},
-                                 {"params": no_decay, "weight_decay": 0.0}], lr=hp.lr, betas=(0.9, 0.95))
-
-        def schedule(step):
-            if step < hp.warmup_steps:
-                return (step + 1) / hp.warmup_steps
-            progress = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
-            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
 def plot_loss(csv_path, png_path):

@@ -1,0 +1,132 @@
+"""Fine-tuning a pretrained pipeline on a user's series (Lightning, framework-free otherwise).
+
+Training examples are windows cut at random forecast origins of the given series: the
+``prediction_length`` values after the origin are the horizon, up to ``context_length``
+values before it the context. Every batch is a pure function of ``(seed, batch index)``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import lightning as L
+import numpy as np
+import torch
+
+from sktime_symbolic.model.codec import training_batch
+from sktime_symbolic.model.lightning_module import SymbolicLM
+from sktime_symbolic.model.pipeline import SymbolicPipeline, _as_series_list
+
+# fewest context values before a forecast origin
+MIN_CONTEXT = 8
+
+
+class SeriesWindows(torch.utils.data.IterableDataset):
+    """Endless seeded stream of training batches ``(inputs, labels, weights)`` cut from series.
+
+    A series is drawn with probability proportional to its number of possible origins, then
+    an origin uniformly; series shorter than ``MIN_CONTEXT + prediction_length`` are never drawn.
+
+    Parameters
+    ----------
+    series : list of 1D float arrays (NaN = missing)
+    cfg : SymbolicConfig
+    tokenizer : fitted MotifTokenizer of the pipeline
+    prediction_length : int, horizon of the training windows
+    batch_size : int
+    seed : int
+    horizon_weight : float, loss weight of horizon tokens (context tokens weigh 1)
+    """
+
+    def __init__(self, series, cfg, tokenizer, prediction_length, batch_size=32, seed=0, horizon_weight=1.0):
+        super().__init__()
+        self.series = [np.asarray(x, dtype=np.float64) for x in series]
+        self.cfg, self.tokenizer = cfg, tokenizer
+        self.prediction_length, self.batch_size = int(prediction_length), int(batch_size)
+        self.seed, self.horizon_weight = int(seed), float(horizon_weight)
+        origins = np.array([max(0, len(x) - self.prediction_length - MIN_CONTEXT + 1) for x in self.series])
+        if origins.sum() == 0:
+            longest = max(len(x) for x in self.series)
+            raise ValueError(f"no series is long enough to fine-tune on: the longest has {longest} values, "
+                             f"a window needs {MIN_CONTEXT + self.prediction_length} "
+                             f"({MIN_CONTEXT} context + prediction_length {self.prediction_length})")
+        self._cumulative = np.cumsum(origins)
+
+    def batch(self, index: int):
+        """Batch ``index``."""
+        rng = np.random.default_rng([self.seed, 11, int(index)])
+        draws = rng.integers(0, self._cumulative[-1], size=self.batch_size)
+        contexts, horizons = [], []
+        for draw in draws:
+            i = int(np.searchsorted(self._cumulative, draw, side="right"))
+            before = int(draw - (self._cumulative[i - 1] if i else 0))
+            origin = MIN_CONTEXT + before
+            x = self.series[i]
+            contexts.append(x[max(0, origin - self.cfg.context_length):origin])
+            horizons.append(x[origin:origin + self.prediction_length])
+        return training_batch(self.cfg, self.tokenizer, contexts, horizons, self.horizon_weight)
+
+    def __iter__(self):
+        index = 0
+        while True:
+            yield self.batch(index)
+            index += 1
+
+
+def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_steps=100, lr=1e-4, batch_size=32,
+              seed=0, horizon_weight=1.0, trainer_kwargs=None, progress=False) -> SymbolicPipeline:
+    """A fine-tuned copy of ``pipeline`` (the given pipeline is left unchanged).
+
+    Parameters
+    ----------
+    pipeline : SymbolicPipeline
+    series : 1D array, 2D array (one series per row) or list of 1D arrays; NaN is missing
+    prediction_length : int or None, horizon of the training windows (None: the model's)
+    max_steps : int, optimiser steps
+    lr : float, peak learning rate (linear warm-up over a tenth of the steps, cosine decay)
+    batch_size : int, windows per step
+    seed : int, seeds the windows and Lightning
+    horizon_weight : float, loss weight of horizon tokens
+    trainer_kwargs : dict, passed to :class:`lightning.Trainer` (accelerator, devices,
+        precision, callbacks, default_root_dir, ...); by default no logger and no checkpoints
+    progress : bool, show Lightning's progress bar
+
+    Returns
+    -------
+    SymbolicPipeline on ``pipeline``'s device, its card extended with the fine-tuning budget.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_symbolic.model import load_pretrained
+    >>> from sktime_symbolic.model.finetune import fine_tune
+    >>> pipe = load_pretrained("symbolic-nano", device="cpu")
+    >>> tuned = fine_tune(pipe, np.sin(np.arange(400) / 5), prediction_length=24, max_steps=2, batch_size=4)
+    >>> tuned.card["fine_tuning"]["steps"]
+    2
+    """
+    if not isinstance(pipeline, SymbolicPipeline):
+        raise ValueError(f"pipeline must be a SymbolicPipeline, got {type(pipeline).__name__}")
+    series, _ = _as_series_list(series, "series")
+    h = pipeline.cfg.prediction_length if prediction_length is None else prediction_length
+    for name, value in (("prediction_length", h), ("max_steps", max_steps), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if not (isinstance(lr, (int, float)) and lr > 0 and np.isfinite(lr)):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    data = SeriesWindows(series, pipeline.cfg, pipeline.tokenizer, h, batch_size, seed, horizon_weight)
+    L.seed_everything(seed, workers=True, verbose=False)
+    module = SymbolicLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
+    options = dict(max_steps=max_steps, logger=False, enable_checkpointing=False, enable_model_summary=False,
+                   enable_progress_bar=progress, gradient_clip_val=1.0, accelerator="cpu"
+                   if pipeline.device.type == "cpu" else "auto")
+    options.update(trainer_kwargs or {})
+    trainer = L.Trainer(**options)
+    started = time.perf_counter()
+    trainer.fit(module, train_dataloaders=torch.utils.data.DataLoader(data, batch_size=None, num_workers=0))
+    card = copy.deepcopy(pipeline.card)
+    card["fine_tuning"] = {"steps": int(trainer.global_step), "batch_size": int(batch_size), "lr": float(lr),
+                           "prediction_length": int(h), "n_series": len(series), "seed": int(seed),
+                           "wall_time_s": time.perf_counter() - started}
+    return SymbolicPipeline(module.model.cpu().eval(), pipeline.tokenizer, device=pipeline.device, card=card)
