@@ -14,10 +14,11 @@ from sktime_symbolic.model.pipeline import (
     available_models,
     load_pretrained,
     resolve_device,
+    shared_pipeline,
 )
 from sktime_symbolic.model.transformer import KVCache, SymbolicTransformer
 
 __all__ = [
     "CONFIGS", "KVCache", "QUANTILE_LEVELS", "SymbolicConfig", "SymbolicPipeline", "SymbolicTransformer",
-    "available_models", "load_pretrained", "resolve_device",
+    "available_models", "load_pretrained", "resolve_device", "shared_pipeline",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -343,3 +344,26 @@ def load_pretrained(name="symbolic-nano", device="auto") -> SymbolicPipeline:
             raise ValueError(f"unknown model {str(name)!r}; shipped: {available_models()}")
         path = WEIGHTS_DIR / str(name)
     return SymbolicPipeline.from_pretrained(path, device=device)
+
+
+@functools.lru_cache(maxsize=None)
+def _shared(name: str, device: str) -> SymbolicPipeline:
+    return load_pretrained(name, device=device)
+
+
+def shared_pipeline(name="symbolic-nano", device="auto") -> SymbolicPipeline:
+    """The pipeline of ``name`` loaded once per process and device, for estimators that
+    forecast zero-shot: treat it as read-only (:func:`~sktime_symbolic.model.finetune.fine_tune`
+    returns a copy).
+
+    Examples
+    --------
+    >>> from sktime_symbolic.model import shared_pipeline
+    >>> shared_pipeline(device="cpu") is shared_pipeline(device="cpu")
+    True
+    """
+    if not isinstance(name, (str, os.PathLike)):
+        raise ValueError(f"name must be a string or path, got {type(name).__name__}")
+    path = Path(name)
+    key = str(path.resolve()) if path.is_dir() else str(name)
+    return _shared(key, str(resolve_device(device)))
