@@ -50,7 +50,7 @@ class SymbolicLM(L.LightningModule):
 
     def validation_step(self, batch, batch_idx):
         loss = self.loss(batch)
-        self.log("val_loss", loss, prog_bar=True, on_epoch=True, batch_size=batch[0].shape[0])
+        self.log("val_loss", loss, prog_bar=True, on_epoch=True, sync_dist=True, batch_size=batch[0].shape[0])
         return loss
 
     def configure_optimizers(self):
