@@ -309,9 +309,12 @@ class SymbolicFMClassifier(BaseClassifier):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Parameter sets for sktime's estimator checks: zero-shot, and one fine-tuning step."""
+        """Parameter sets for sktime's estimator checks: both zero-shot.
+
+        A fine-tuning set (one step) tripled the checks' time, since every fit starts a
+        Lightning trainer; fine-tuning is tested in ``tests/test_symbolic_fm_classifier.py``.
+        """
         return [
             {"batch_size": 16, "device": "cpu"},
-            {"fine_tune": True, "fine_tune_steps": 1, "fine_tune_batch_size": 2, "head": "logistic",
-             "batch_size": 16, "device": "cpu", "random_state": 0},
+            {"head": "logistic", "batch_size": 4, "device": "cpu"},
         ]
