@@ -16,9 +16,9 @@ import time
 
 import numpy as np
 from sklearn.linear_model import RidgeClassifierCV
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sktime.datasets import load_arrow_head, load_basic_motions, load_gunpoint, load_italy_power_demand, load_osuleaf
+from sktime.pipeline import make_pipeline
 from sktime.transformations.panel.rocket import MiniRocket, MiniRocketMultivariate
 
 from sktime_symbolic.classification import SymbolicFMClassifier
@@ -33,6 +33,7 @@ DATASETS = {
 
 
 def minirocket(n_channels, seed):
+    # sktime's make_pipeline: sklearn 1.9's Pipeline breaks on sktime transformers (callback context)
     transform = MiniRocket(random_state=seed) if n_channels == 1 else MiniRocketMultivariate(random_state=seed)
     return make_pipeline(transform, StandardScaler(with_mean=False), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
 

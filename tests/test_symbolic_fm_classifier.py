@@ -170,6 +170,10 @@ def test_bad_input_is_named():
     bad[4, 0, :] = np.nan
     with pytest.raises(ValueError, match=r"instance 4, channel 0 has no observed value \(all NaN\)"):
         clf.fit(bad, y)
+    with pytest.raises(ValueError, match="instance 0, channel 0 is empty"):
+        clf.fit(np.empty((len(y), 1, 0)), y)
+    with pytest.raises(ValueError, match="Minimum number of cases required is 1"):  # sktime's own check
+        clf.fit(np.empty((0, 1, 10)), np.array([]))
     clf.fit(X, y)
     bad = X[:2].copy()
     bad[1, 0, 3] = -np.inf
