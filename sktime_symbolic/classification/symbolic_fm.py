@@ -168,9 +168,7 @@ class SymbolicFMClassifier(BaseClassifier):
             instances = [list(instance) for instance in X]
         else:
             instances = [[frame[c].to_numpy() for c in frame.columns] for frame in X]
-        if not instances:
-            raise ValueError(f"{where} holds no instances")
-        out = []
+        out = []  # sktime's input checks already refused a panel without instances
         for i, channels in enumerate(instances):
             checked = []
             for c, values in enumerate(channels):
