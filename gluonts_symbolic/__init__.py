@@ -7,8 +7,9 @@ Examples
 12
 """
 
+from gluonts_symbolic.estimator import SymbolicFMEstimator
 from gluonts_symbolic.predictor import SymbolicFMPredictor
 
 __version__ = "0.1.0"
 
-__all__ = ["SymbolicFMPredictor"]
+__all__ = ["SymbolicFMEstimator", "SymbolicFMPredictor"]

@@ -39,6 +39,32 @@ def _check_freq(freq):
     return str(freq)
 
 
+def checked_target(entry, where) -> np.ndarray:
+    """The float32 target of a univariate entry without dynamic covariates; ValueError otherwise."""
+    if not isinstance(entry, dict) or "target" not in entry:
+        raise ValueError(f"{where}: an entry must be a dict with a 'target'")
+    present = [name for name in DYNAMIC_FIELDS if entry.get(name) is not None]
+    if present:
+        raise ValueError(f"{where} has dynamic covariates {present}; the symbolic model forecasts from the "
+                         "target alone and cannot use them: drop these fields")
+    # float32, as GluonTS datasets store targets (AsNumpyArray)
+    try:
+        target = np.asarray(entry["target"], dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: target is not numeric ({error})") from error
+    if target.ndim != 1:
+        raise ValueError(f"{where}: target has shape {target.shape}; the symbolic model is univariate "
+                         "(give each dimension its own entry)")
+    if target.size == 0:
+        raise ValueError(f"{where}: target is empty")
+    if np.isinf(target).any():
+        raise ValueError(f"{where}: target contains inf (or values beyond float32); only NaN (missing) "
+                         "is allowed")
+    if np.isnan(target).all():
+        raise ValueError(f"{where}: target has no observed value (all NaN)")
+    return target
+
+
 class SymbolicFMPredictor(RepresentablePredictor):
     """Zero-shot probabilistic forecasts of a :class:`~sktime_symbolic.model.SymbolicPipeline`.
 
@@ -130,27 +156,6 @@ class SymbolicFMPredictor(RepresentablePredictor):
         except (ValueError, TypeError) as error:
             raise ValueError(f"{where}: cannot read start {start!r} with freq {self.freq!r}: {error}") from error
 
-    def _checked_target(self, entry, where):
-        if not isinstance(entry, dict) or "target" not in entry:
-            raise ValueError(f"{where}: an entry must be a dict with a 'target'")
-        present = [name for name in DYNAMIC_FIELDS if entry.get(name) is not None]
-        if present:
-            raise ValueError(f"{where} has dynamic covariates {present}; SymbolicFMPredictor forecasts from the "
-                             "target alone and cannot use them: drop these fields")
-        # float32, as GluonTS datasets store targets (AsNumpyArray)
-        target = np.asarray(entry["target"], dtype=np.float32)
-        if target.ndim != 1:
-            raise ValueError(f"{where}: target has shape {target.shape}; SymbolicFMPredictor is univariate "
-                             "(split a multivariate dataset with gluonts.dataset.multivariate_grouper's inverse "
-                             "or one entry per dimension)")
-        if target.size == 0:
-            raise ValueError(f"{where}: target is empty")
-        if np.isinf(target).any():
-            raise ValueError(f"{where}: target contains inf; only NaN (missing) is allowed")
-        if np.isnan(target).all():
-            raise ValueError(f"{where}: target has no observed value (all NaN)")
-        return target
-
     # ------------------------------------------------------------------ forecasting
 
     def predict(self, dataset, num_samples=None, **kwargs):
@@ -168,7 +173,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
         for index, entry in enumerate(dataset):
             empty = False
             where = f"entry {index} (item_id {entry.get('item_id')!r})" if isinstance(entry, dict) else f"entry {index}"
-            target = self._checked_target(entry, where)
+            target = checked_target(entry, where)
             chunk.append((entry, self._start(entry, where), target))
             if len(chunk) == self.batch_size:
                 yield from self._forecast_chunk(pipeline, chunk, samples_per_series)
