@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import lightning as L
@@ -48,14 +49,19 @@ class UnivariateTarget(MapTransformation):
 
 
 class _RankedWindows(SeriesWindows):
-    """:class:`SeriesWindows` whose batch indices are split across DDP processes (rank r of
-    w takes batches r, r + w, ...), so each process trains on different windows."""
+    """:class:`SeriesWindows` from step ``start_step`` on (a resumed run continues the stream),
+    its batch indices split across DDP processes (rank r of w takes batches r, r + w, ...) so
+    each process trains on different windows."""
+
+    def __init__(self, *args, start_step=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start_step = int(start_step)
 
     def __iter__(self):
         rank, world = 0, 1
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
-        index = rank
+        index = self.start_step * world + rank
         while True:
             yield self.batch(index)
             index += world
@@ -181,14 +187,15 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
             cfg = CONFIGS[self.from_scratch].replace(**{name: getattr(base.cfg, name) for name in CODEC_FIELDS})
         return SymbolicLM(cfg.to_dict(), **hparams)
 
-    def create_training_data_loader(self, data, module, tokenizer=None, **kwargs):
-        """Endless DataLoader of seeded window batches from the (transformed) entries' targets."""
+    def create_training_data_loader(self, data, module, tokenizer=None, start_step=0, **kwargs):
+        """Endless DataLoader of seeded window batches from the (transformed) entries' targets,
+        beginning with those of optimiser step ``start_step``."""
         series = [entry["target"] for entry in data]
         if not series:
             raise ValueError("training data is empty")
         tokenizer = self._base_pipeline().tokenizer if tokenizer is None else tokenizer
         windows = _RankedWindows(series, module.model.cfg, tokenizer, self.prediction_length, self.batch_size,
-                                 self.seed, self.horizon_weight)
+                                 self.seed, self.horizon_weight, start_step=start_step)
         return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
 
     def create_validation_data_loader(self, data, module, tokenizer=None, **kwargs):
@@ -260,7 +267,11 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         else:
             base = self._base_pipeline()
             module = self.create_lightning_module(base)
-        train_loader = self.create_training_data_loader(train_entries, module, tokenizer=base.tokenizer)
+        # a resumed run continues the window stream where the checkpoint stopped
+        start_step = 0 if ckpt_path is None else int(torch.load(ckpt_path, map_location="cpu",
+                                                                weights_only=True)["global_step"])
+        train_loader = self.create_training_data_loader(train_entries, module, tokenizer=base.tokenizer,
+                                                        start_step=start_step)
         val_loader = (None if val_entries is None
                       else self.create_validation_data_loader(val_entries, module, tokenizer=base.tokenizer))
 
@@ -274,7 +285,10 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
                     monitor="val_loss", mode="min", save_top_k=1)
             trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None))
             started = time.perf_counter()
-            trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=ckpt_path)
+            with warnings.catch_warnings():
+                # SymbolicLM always defines validation_step; validating is optional here
+                warnings.filterwarnings("ignore", message=".*no `val_dataloader`.*")
+                trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=ckpt_path)
             wall_time = time.perf_counter() - started
             best = checkpoint.best_model_path if val_loader is not None else ""
             if best:
