@@ -259,6 +259,43 @@ def test_estimator_default_checkpoints_stay_out_of_cwd(tmp_path, monkeypatch, da
     SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2, device="cpu",
                         trainer_kwargs={"accelerator": "cpu"}).train(data)
     assert list(tmp_path.iterdir()) == []
+    SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2, device="cpu",
+                        trainer_kwargs={"accelerator": "cpu", "default_root_dir": str(tmp_path / "root")}).train(data)
+    assert [p.name for p in (tmp_path / "root" / "checkpoints").iterdir()] == ["last-step=1.ckpt"]
+
+
+def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
+    from gluonts_symbolic.estimator import _RankedWindows
+
+    pipe = shared_pipeline("symbolic-nano", "cpu")
+    series = [e["target"] for e in data]
+
+    def first_batches(rank, world, start_step=0, n=3):
+        monkeypatch.setattr(torch.distributed, "is_initialized", lambda: world > 1)
+        monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
+        monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
+        stream = iter(_RankedWindows(series, pipe.cfg, pipe.tokenizer, H, batch_size=2, seed=0,
+                                     start_step=start_step))
+        return [next(stream)[0] for _ in range(n)]
+
+    single = first_batches(0, 1, n=6)
+    rank0, rank1 = first_batches(0, 2), first_batches(1, 2)
+    assert all(torch.equal(a, b) for a, b in zip(single[0::2], rank0))
+    assert all(torch.equal(a, b) for a, b in zip(single[1::2], rank1))
+    # step 1 of two processes starts at batches 2 and 3
+    assert torch.equal(first_batches(1, 2, start_step=1, n=1)[0], single[3])
+
+
+def test_estimator_in_benchmark_harness(data):
+    from sktime_symbolic.benchmarks import evaluate_contestant
+    from sktime_symbolic.datasets import ForecastingDataset
+
+    dataset = ForecastingDataset("toy", "h", H, [dict(e) for e in data])
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, device="cpu", num_samples=4,
+                                    trainer_kwargs={"accelerator": "cpu"})
+    row = evaluate_contestant(estimator, dataset)
+    assert row["n_series"] == len(data) and np.isfinite([row["MASE"], row["WQL"]]).all()
+    assert estimator.trainer_kwargs == {"accelerator": "cpu"}
 
 
 # ---------------------------------------------------------------------- errors
