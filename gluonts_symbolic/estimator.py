@@ -99,7 +99,8 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     horizon_weight : float, default=1.0
         Loss weight of the horizon's tokens relative to the context's.
     seed : int, default=0
-        Seeds the windows, the initial weights (from scratch) and Lightning.
+        Seeds the windows, the initial weights (from scratch), Lightning and the returned
+        predictor's sampling.
     ckpt_dir : str or None, default=None
         Directory for checkpoints; default ``trainer_kwargs["default_root_dir"]/checkpoints``,
         else a temporary directory removed after training.

@@ -14,7 +14,13 @@ from gluonts.core.serde import dump_json, load_json
 from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor, RepresentablePredictor
 
-from sktime_symbolic.model import QUANTILE_LEVELS, SymbolicPipeline, resolve_device, shared_pipeline
+from sktime_symbolic.model import (
+    QUANTILE_LEVELS,
+    SymbolicPipeline,
+    available_models,
+    resolve_device,
+    shared_pipeline,
+)
 
 FORECAST_KEYS = [str(level) for level in QUANTILE_LEVELS] + ["mean"]
 FORECAST_TYPES = ("quantiles", "samples")
@@ -126,6 +132,9 @@ class SymbolicFMPredictor(RepresentablePredictor):
         self.seed = int(seed)
         if not isinstance(model_name, (str, os.PathLike)):
             raise ValueError(f"model_name must be a string or path, got {type(model_name).__name__}")
+        if pipeline is None and not Path(model_name).is_dir() and str(model_name) not in available_models():
+            raise ValueError(f"unknown model {str(model_name)!r}: neither a directory nor shipped weights "
+                             f"{available_models()}")
         self.model_name = model_name
         self.device = resolve_device(device)
         self.freq = _check_freq(freq)

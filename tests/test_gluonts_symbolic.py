@@ -328,6 +328,8 @@ def test_predictor_input_errors(entries, match):
     ({"device": "tpu-ish"}, "device must be"),
     ({"freq": "not-a-freq"}, "not a pandas frequency"),
     ({"pipeline": "symbolic-nano"}, "pipeline must be a SymbolicPipeline"),
+    ({"model_name": "symbolic-huge"}, "unknown model 'symbolic-huge'"),
+    ({"model_name": 3}, "model_name must be a string or path"),
 ])
 def test_predictor_parameter_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -363,7 +365,8 @@ def test_estimator_parameter_errors(kwargs, match):
     (None, [], "validation data is empty"),
 ])
 def test_estimator_data_errors(train, val, match, data):
-    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2, trainer_kwargs={"accelerator": "cpu"})
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2,
+                                    trainer_kwargs={"accelerator": "cpu"})
     with pytest.raises(ValueError, match=match):
         estimator.train(data if train is None else train, validation_data=val)
 
