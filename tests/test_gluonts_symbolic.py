@@ -323,7 +323,7 @@ def test_predictor_input_errors(entries, match):
     ({"num_samples": 2.5}, "num_samples must be a positive integer"),
     ({"forecast_type": "median"}, "forecast_type must be one of"),
     ({"temperature": 0}, "temperature must be a positive number"),
-    ({"top_k": 0}, "top_k must be None or a positive integer|top_k must be a positive integer"),
+    ({"top_k": 0}, "top_k must be a positive integer"),
     ({"batch_size": True}, "batch_size must be a positive integer"),
     ({"device": "tpu-ish"}, "device must be"),
     ({"freq": "not-a-freq"}, "not a pandas frequency"),
