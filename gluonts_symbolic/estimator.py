@@ -1,0 +1,317 @@
+"""GluonTS estimator: fine-tune the symbolic foundation model (or train one from scratch) with Lightning."""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from gluonts.core.component import validated
+from gluonts.torch.model.estimator import PyTorchLightningEstimator, TrainOutput
+from gluonts.transform import MapTransformation
+
+from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, _positive_int, checked_target
+from sktime_symbolic.model import CONFIGS, SymbolicPipeline, shared_pipeline
+from sktime_symbolic.model.codec import training_batch
+from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows
+from sktime_symbolic.model.lightning_module import SymbolicLM
+
+# config fields that describe the tokenizer and its value scaling: a model trained from scratch
+# keeps the shipped tokenizer, so these come from the shipped model, the rest from the named config
+CODEC_FIELDS = ("n_bins", "max_vocab", "p_min", "clip", "scale_floor", "vocab_size")
+
+
+class UnivariateTarget(MapTransformation):
+    """Checks an entry (univariate, finite or NaN, no dynamic covariates) and stores its target as float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> entry = next(iter(UnivariateTarget().apply([{"target": [1.0, np.nan, 3.0]}], is_train=True)))
+    >>> entry["target"].dtype
+    dtype('float32')
+    """
+
+    @validated()
+    def __init__(self) -> None:
+        pass
+
+    def map_transform(self, data, is_train: bool):
+        where = f"entry with item_id {data.get('item_id')!r}" if isinstance(data, dict) else "entry"
+        target = checked_target(data, where)
+        # a new dict: the caller's entries stay as they were
+        return {**data, "target": target}
+
+
+class _RankedWindows(SeriesWindows):
+    """:class:`SeriesWindows` from step ``start_step`` on (a resumed run continues the stream),
+    its batch indices split across DDP processes (rank r of w takes batches r, r + w, ...) so
+    each process trains on different windows."""
+
+    def __init__(self, *args, start_step=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.start_step = int(start_step)
+
+    def __iter__(self):
+        rank, world = 0, 1
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
+        index = self.start_step * world + rank
+        while True:
+            yield self.batch(index)
+            index += world
+
+
+class SymbolicFMEstimator(PyTorchLightningEstimator):
+    """Fine-tune the shipped symbolic model on a GluonTS dataset, or train one from scratch.
+
+    Training batches are windows cut at random forecast origins of the training series
+    (:class:`~sktime_symbolic.model.finetune.SeriesWindows`, a pure function of ``seed``);
+    validation scores the last ``prediction_length`` values of each validation series, and
+    the checkpoint with the lowest ``val_loss`` becomes the predictor. Without validation
+    data the final weights do.
+
+    Parameters
+    ----------
+    prediction_length : int
+        Horizon of the training windows and of the predictor.
+    model_name : str, default="symbolic-nano"
+        Shipped weights (or a saved pipeline directory) to start from; their tokenizer is
+        used in every case.
+    from_scratch : bool or str, default=False
+        ``True``: random weights with ``model_name``'s architecture; a name from
+        ``sktime_symbolic.model.CONFIGS`` (``"tiny"``, ``"nano"``, ``"small"``): that
+        architecture and context length, with ``model_name``'s tokenizer.
+    max_steps : int, default=100
+        Optimiser steps.
+    lr : float, default=1e-4
+        Peak learning rate (AdamW, linear warm-up, cosine decay to a tenth).
+    batch_size : int, default=32
+        Windows per step (per process under DDP).
+    warmup_steps : int or None, default=None
+        ``None``: a tenth of ``max_steps``.
+    weight_decay : float, default=0.1
+    horizon_weight : float, default=1.0
+        Loss weight of the horizon's tokens relative to the context's.
+    seed : int, default=0
+        Seeds the windows, the initial weights (from scratch), Lightning and the returned
+        predictor's sampling.
+    ckpt_dir : str or None, default=None
+        Directory for checkpoints; default ``trainer_kwargs["default_root_dir"]/checkpoints``,
+        else a temporary directory removed after training.
+    val_check_interval : int or None, default=None
+        Steps between validations (``None``: a fifth of ``max_steps``).
+    trainer_kwargs : dict or None, default=None
+        Passed to :class:`lightning.Trainer` (``accelerator``, ``devices``, ``strategy="ddp"``,
+        ``precision``, ``callbacks``, ``default_root_dir``, ...); the estimator keeps its own
+        copy and never changes the given dict or callbacks list.
+    num_samples, forecast_type, temperature, top_k, device
+        Of the returned :class:`SymbolicFMPredictor`.
+    predict_batch_size : int, default=64
+        ``batch_size`` of the returned predictor.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> data = [{"start": pd.Period("2020-01-01", "h"), "target": np.sin(np.arange(300) / 4)}]
+    >>> estimator = SymbolicFMEstimator(prediction_length=12, max_steps=2, batch_size=4, device="cpu",
+    ...                                 trainer_kwargs={"accelerator": "cpu"})
+    >>> predictor = estimator.train(data)
+    >>> predictor.pipeline.card["fine_tuning"]["steps"]
+    2
+    """
+
+    @validated()
+    def __init__(self, prediction_length, model_name="symbolic-nano", from_scratch=False, max_steps=100, lr=1e-4,
+                 batch_size=32, warmup_steps=None, weight_decay=0.1, horizon_weight=1.0, seed=0, ckpt_dir=None,
+                 val_check_interval=None, trainer_kwargs=None, num_samples=20, forecast_type="quantiles",
+                 temperature=1.0, top_k=None, predict_batch_size=64, device="auto"):
+        if trainer_kwargs is not None and not isinstance(trainer_kwargs, dict):
+            raise ValueError(f"trainer_kwargs must be a dict or None, got {type(trainer_kwargs).__name__}")
+        trainer_kwargs = dict(trainer_kwargs or {})
+        if "max_steps" in trainer_kwargs:
+            raise ValueError("pass max_steps to the estimator, not in trainer_kwargs: it also sets the "
+                             "learning-rate schedule")
+        if not isinstance(trainer_kwargs.get("callbacks", []), (list, tuple)):
+            raise ValueError("trainer_kwargs['callbacks'] must be a list of Lightning callbacks")
+        super().__init__(trainer_kwargs=trainer_kwargs, lead_time=0)
+        self.prediction_length = _positive_int("prediction_length", prediction_length)
+        self.max_steps = _positive_int("max_steps", max_steps)
+        self.batch_size = _positive_int("batch_size", batch_size)
+        self.warmup_steps = (max(1, self.max_steps // 10) if warmup_steps is None
+                             else _positive_int("warmup_steps", warmup_steps))
+        self.val_check_interval = (max(1, self.max_steps // 5) if val_check_interval is None
+                                   else _positive_int("val_check_interval", val_check_interval))
+        for name, value in (("lr", lr), ("horizon_weight", horizon_weight)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
+            raise ValueError(f"weight_decay must be a non-negative number, got {weight_decay!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        if not (isinstance(from_scratch, bool) or from_scratch in CONFIGS):
+            raise ValueError(f"from_scratch must be a bool or one of {sorted(CONFIGS)}, got {from_scratch!r}")
+        if forecast_type not in FORECAST_TYPES:
+            raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
+        self.lr, self.weight_decay, self.horizon_weight = float(lr), float(weight_decay), float(horizon_weight)
+        self.seed, self.from_scratch, self.model_name = int(seed), from_scratch, model_name
+        self.ckpt_dir = None if ckpt_dir is None else str(ckpt_dir)
+        self.predictor_kwargs = dict(num_samples=num_samples, forecast_type=forecast_type, temperature=temperature,
+                                     top_k=top_k, batch_size=predict_batch_size, device=device, seed=seed)
+        # fail now, not after training, on bad predictor parameters
+        SymbolicFMPredictor(self.prediction_length, model_name=model_name, **self.predictor_kwargs)
+
+    # ------------------------------------------------------------------ GluonTS estimator API
+
+    def _base_pipeline(self) -> SymbolicPipeline:
+        # read-only: SymbolicLM.from_pipeline copies the weights
+        return shared_pipeline(self.model_name, "cpu")
+
+    def create_transformation(self) -> UnivariateTarget:
+        return UnivariateTarget()
+
+    def create_lightning_module(self, base: SymbolicPipeline | None = None) -> SymbolicLM:
+        """A module starting from ``base`` (default ``model_name``'s weights), or from random
+        weights when ``from_scratch``."""
+        base = self._base_pipeline() if base is None else base
+        hparams = dict(lr=self.lr, weight_decay=self.weight_decay, warmup_steps=self.warmup_steps,
+                       max_steps=self.max_steps)
+        if self.from_scratch is False:
+            return SymbolicLM.from_pipeline(base, **hparams)
+        cfg = base.cfg
+        if self.from_scratch is not True:
+            cfg = CONFIGS[self.from_scratch].replace(**{name: getattr(base.cfg, name) for name in CODEC_FIELDS})
+        return SymbolicLM(cfg.to_dict(), **hparams)
+
+    def create_training_data_loader(self, data, module, tokenizer=None, start_step=0, **kwargs):
+        """Endless DataLoader of seeded window batches from the (transformed) entries' targets,
+        beginning with those of optimiser step ``start_step``."""
+        series = [entry["target"] for entry in data]
+        if not series:
+            raise ValueError("training data is empty")
+        tokenizer = self._base_pipeline().tokenizer if tokenizer is None else tokenizer
+        windows = _RankedWindows(series, module.model.cfg, tokenizer, self.prediction_length, self.batch_size,
+                                 self.seed, self.horizon_weight, start_step=start_step)
+        return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
+
+    def create_validation_data_loader(self, data, module, tokenizer=None, **kwargs):
+        """Fixed batches: the last ``prediction_length`` values of each series are the horizon."""
+        cfg, h = module.model.cfg, self.prediction_length
+        tokenizer = self._base_pipeline().tokenizer if tokenizer is None else tokenizer
+        pairs = [(x[:-h][-cfg.context_length:], x[-h:]) for x in (entry["target"] for entry in data)
+                 if len(x) >= MIN_CONTEXT + h and not np.isnan(x[:-h]).all()]
+        if not pairs:
+            raise ValueError(f"no validation series is long enough: each needs at least {MIN_CONTEXT + h} values "
+                             f"({MIN_CONTEXT} context + prediction_length {h}) with an observed context value")
+        batches = [training_batch(cfg, tokenizer, [c for c, _ in pairs[i:i + self.batch_size]],
+                                  [t for _, t in pairs[i:i + self.batch_size]], self.horizon_weight)
+                   for i in range(0, len(pairs), self.batch_size)]
+        return torch.utils.data.DataLoader(batches, batch_size=None, shuffle=False)
+
+    def create_predictor(self, transformation, module, base: SymbolicPipeline | None = None,
+                         card: dict | None = None) -> SymbolicFMPredictor:
+        """A predictor over a copy of the module's weights and ``base``'s tokenizer."""
+        base = self._base_pipeline() if base is None else base
+        pipeline = SymbolicPipeline(copy.deepcopy(module.model).cpu().eval(), base.tokenizer, device="cpu",
+                                    card=card if card is not None else base.card)
+        return SymbolicFMPredictor(self.prediction_length, model_name=self.model_name, pipeline=pipeline,
+                                   **self.predictor_kwargs)
+
+    # ------------------------------------------------------------------ training
+
+    def _trainer_options(self, checkpoint, validating):
+        options = dict(accelerator="auto", logger=False, enable_model_summary=False, enable_progress_bar=False,
+                       gradient_clip_val=1.0)
+        if validating:
+            # the training stream never ends an epoch: validate every so many steps instead
+            options.update(val_check_interval=min(self.val_check_interval, self.max_steps),
+                           check_val_every_n_epoch=None, num_sanity_val_steps=0)
+        user = dict(self.trainer_kwargs)
+        # a new list: the user's callbacks list is neither consumed nor extended
+        callbacks = [checkpoint, *user.pop("callbacks", [])]
+        options.update(user)
+        return dict(options, max_steps=self.max_steps, callbacks=callbacks)
+
+    def _checkpoint_dir(self, scratch):
+        if self.ckpt_dir is not None:
+            return self.ckpt_dir
+        if self.trainer_kwargs.get("default_root_dir") is not None:
+            return str(Path(self.trainer_kwargs["default_root_dir"]) / "checkpoints")
+        return scratch
+
+    def train_model(self, training_data, validation_data=None, from_predictor=None, ckpt_path=None,
+                    **kwargs) -> TrainOutput:
+        """Train and return GluonTS's ``TrainOutput`` (transformation, module, trainer, predictor).
+
+        ``from_predictor`` (a :class:`SymbolicFMPredictor`) continues from its weights and
+        tokenizer; ``ckpt_path`` resumes a Lightning checkpoint written by an earlier run.
+        GluonTS's ``shuffle_buffer_length`` and ``cache_data`` have no effect (windows are drawn
+        at random from series held in memory).
+        """
+        if from_predictor is not None and not isinstance(from_predictor, SymbolicFMPredictor):
+            raise ValueError(f"from_predictor must be a SymbolicFMPredictor, got {type(from_predictor).__name__}")
+        transformation = self.create_transformation()
+        train_entries = list(transformation.apply(training_data, is_train=True))
+        val_entries = None if validation_data is None else list(transformation.apply(validation_data, is_train=True))
+        if val_entries is not None and not val_entries:
+            raise ValueError("validation data is empty")
+        L.seed_everything(self.seed, workers=True, verbose=False)
+        if from_predictor is not None:
+            base = from_predictor.pipeline
+            module = SymbolicLM.from_pipeline(base, lr=self.lr, weight_decay=self.weight_decay,
+                                              warmup_steps=self.warmup_steps, max_steps=self.max_steps)
+        else:
+            base = self._base_pipeline()
+            module = self.create_lightning_module(base)
+        # a resumed run continues the window stream where the checkpoint stopped
+        start_step = 0 if ckpt_path is None else int(torch.load(ckpt_path, map_location="cpu",
+                                                                weights_only=True)["global_step"])
+        train_loader = self.create_training_data_loader(train_entries, module, tokenizer=base.tokenizer,
+                                                        start_step=start_step)
+        val_loader = (None if val_entries is None
+                      else self.create_validation_data_loader(val_entries, module, tokenizer=base.tokenizer))
+
+        with tempfile.TemporaryDirectory(prefix="symbolic-fm-ckpt-") as scratch:
+            if val_loader is None:
+                checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=self._checkpoint_dir(scratch),
+                                                                 filename="last-{step}", monitor=None, save_top_k=1)
+            else:
+                checkpoint = L.pytorch.callbacks.ModelCheckpoint(
+                    dirpath=self._checkpoint_dir(scratch), filename="best-{step}-{val_loss:.4f}",
+                    monitor="val_loss", mode="min", save_top_k=1)
+            trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None))
+            started = time.perf_counter()
+            with warnings.catch_warnings():
+                # SymbolicLM always defines validation_step; validating is optional here
+                warnings.filterwarnings("ignore", message=".*no `val_dataloader`.*")
+                trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=ckpt_path)
+            wall_time = time.perf_counter() - started
+            best = checkpoint.best_model_path if val_loader is not None else ""
+            if best:
+                module.load_state_dict(torch.load(best, map_location="cpu", weights_only=True)["state_dict"])
+            kept = best if best and not Path(best).is_relative_to(scratch) else None
+        card = copy.deepcopy(base.card)
+        card["fine_tuning"] = {
+            "steps": int(trainer.global_step), "batch_size": self.batch_size, "lr": self.lr,
+            "prediction_length": self.prediction_length, "n_series": len(train_entries), "seed": self.seed,
+            "from_scratch": self.from_scratch if from_predictor is None else False,
+            "best_checkpoint": kept, "best_val_loss": float(checkpoint.best_model_score) if best else None,
+            "wall_time_s": wall_time,
+        }
+        predictor = self.create_predictor(transformation, module, base=base, card=card)
+        return TrainOutput(transformation=transformation, trained_net=module, trainer=trainer, predictor=predictor)
+
+    def train(self, training_data, validation_data=None, ckpt_path=None, **kwargs) -> SymbolicFMPredictor:
+        """Train and return a :class:`SymbolicFMPredictor` over the trained weights."""
+        return self.train_model(training_data, validation_data, ckpt_path=ckpt_path, **kwargs).predictor
+
+    def train_from(self, predictor, training_data, validation_data=None, ckpt_path=None,
+                   **kwargs) -> SymbolicFMPredictor:
+        """Continue training from ``predictor``'s weights (e.g. a deserialized fine-tuned one)."""
+        return self.train_model(training_data, validation_data, from_predictor=predictor, ckpt_path=ckpt_path,
+                                **kwargs).predictor

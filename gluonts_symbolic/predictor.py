@@ -1,0 +1,246 @@
+"""Zero-shot GluonTS predictor over the symbolic foundation model."""
+
+from __future__ import annotations
+
+import copy
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from gluonts.core.component import validated
+from gluonts.core.serde import dump_json, load_json
+from gluonts.model.forecast import QuantileForecast, SampleForecast
+from gluonts.model.predictor import Predictor, RepresentablePredictor
+
+from sktime_symbolic.model import (
+    QUANTILE_LEVELS,
+    SymbolicPipeline,
+    available_models,
+    resolve_device,
+    shared_pipeline,
+)
+
+FORECAST_KEYS = [str(level) for level in QUANTILE_LEVELS] + ["mean"]
+FORECAST_TYPES = ("quantiles", "samples")
+# fields of an entry that would carry information this model cannot use
+DYNAMIC_FIELDS = ("feat_dynamic_real", "past_feat_dynamic_real", "feat_dynamic_cat", "past_feat_dynamic_cat")
+PIPELINE_DIR = "pipeline"
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _check_freq(freq):
+    if freq is None:
+        return None
+    try:
+        pd.tseries.frequencies.to_offset(freq)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"freq {freq!r} is not a pandas frequency string ({error})") from error
+    return str(freq)
+
+
+def checked_target(entry, where) -> np.ndarray:
+    """The float32 target of a univariate entry without dynamic covariates; ValueError otherwise."""
+    if not isinstance(entry, dict) or "target" not in entry:
+        raise ValueError(f"{where}: an entry must be a dict with a 'target'")
+    present = [name for name in DYNAMIC_FIELDS if entry.get(name) is not None]
+    if present:
+        raise ValueError(f"{where} has dynamic covariates {present}; the symbolic model forecasts from the "
+                         "target alone and cannot use them: drop these fields")
+    # float32, as GluonTS datasets store targets (AsNumpyArray)
+    try:
+        target = np.asarray(entry["target"], dtype=np.float32)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: target is not numeric ({error})") from error
+    if target.ndim != 1:
+        raise ValueError(f"{where}: target has shape {target.shape}; the symbolic model is univariate "
+                         "(give each dimension its own entry)")
+    if target.size == 0:
+        raise ValueError(f"{where}: target is empty")
+    if np.isinf(target).any():
+        raise ValueError(f"{where}: target contains inf (or values beyond float32); only NaN (missing) "
+                         "is allowed")
+    if np.isnan(target).all():
+        raise ValueError(f"{where}: target has no observed value (all NaN)")
+    return target
+
+
+class SymbolicFMPredictor(RepresentablePredictor):
+    """Zero-shot probabilistic forecasts of a :class:`~sktime_symbolic.model.SymbolicPipeline`.
+
+    Each batch of ``batch_size`` entries is one pipeline call; a series' sample paths depend
+    only on ``seed`` and its own values (not on the rest of the batch). Targets are read as
+    float32, as GluonTS datasets store them, so a list of float64 arrays and the same data in
+    a ``ListDataset`` get the same forecasts.
+
+    Parameters
+    ----------
+    prediction_length : int
+    model_name : str, default="symbolic-nano"
+        Shipped weights or a directory written by ``SymbolicPipeline.save``; loaded once per
+        process and device (:func:`~sktime_symbolic.model.shared_pipeline`) when no
+        ``pipeline`` is given.
+    num_samples : int, default=20
+        Sample paths per series (the quantiles are taken over them).
+    forecast_type : {"quantiles", "samples"}, default="quantiles"
+        ``QuantileForecast`` with keys ``"0.1"`` .. ``"0.9"`` and ``"mean"``, or ``SampleForecast``.
+    temperature : float, default=1.0
+    top_k : int or None, default=None
+    batch_size : int, default=64
+        Series per pipeline call.
+    device : str, default="auto"
+        CUDA when present, else CPU.
+    seed : int, default=0
+    freq : str or None, default=None
+        Frequency for entries whose ``start`` is not a ``pd.Period`` (a string or timestamp).
+    pipeline : SymbolicPipeline or None, default=None
+        Weights to use instead of ``model_name`` (e.g. from :class:`SymbolicFMEstimator`);
+        :meth:`serialize` writes them next to the predictor's parameters.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> predictor = SymbolicFMPredictor(prediction_length=6, num_samples=4, device="cpu")
+    >>> entry = {"start": pd.Period("2020-01-01", "D"), "target": np.sin(np.arange(80) / 3)}
+    >>> forecast = next(predictor.predict([entry]))
+    >>> forecast.quantile(0.9).shape, str(forecast.start_date)
+    ((6,), '2020-03-21')
+    """
+
+    @validated()
+    def __init__(self, prediction_length, model_name="symbolic-nano", num_samples=20, forecast_type="quantiles",
+                 temperature=1.0, top_k=None, batch_size=64, device="auto", seed=0, freq=None, pipeline=None):
+        super().__init__(prediction_length=_positive_int("prediction_length", prediction_length))
+        self.num_samples = _positive_int("num_samples", num_samples)
+        self.batch_size = _positive_int("batch_size", batch_size)
+        if forecast_type not in FORECAST_TYPES:
+            raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
+        self.forecast_type = forecast_type
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
+                np.isfinite(temperature) and temperature > 0):
+            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+        self.temperature = float(temperature)
+        self.top_k = None if top_k is None else _positive_int("top_k", top_k)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an integer, got {seed!r}")
+        self.seed = int(seed)
+        if not isinstance(model_name, (str, os.PathLike)):
+            raise ValueError(f"model_name must be a string or path, got {type(model_name).__name__}")
+        if pipeline is None and not Path(model_name).is_dir() and str(model_name) not in available_models():
+            raise ValueError(f"unknown model {str(model_name)!r}: neither a directory nor shipped weights "
+                             f"{available_models()}")
+        self.model_name = model_name
+        self.device = resolve_device(device)
+        self.freq = _check_freq(freq)
+        if pipeline is not None and not isinstance(pipeline, SymbolicPipeline):
+            raise ValueError(f"pipeline must be a SymbolicPipeline or None, got {type(pipeline).__name__}")
+        if pipeline is not None and pipeline.device != self.device:
+            # a copy: the caller's pipeline (maybe shared) stays where it is
+            pipeline = SymbolicPipeline(copy.deepcopy(pipeline.model), pipeline.tokenizer, self.device, pipeline.card)
+        self._pipeline = pipeline
+
+    @property
+    def pipeline(self) -> SymbolicPipeline:
+        """The given pipeline, else ``model_name``'s shared one (loaded on first use)."""
+        if self._pipeline is not None:
+            return self._pipeline
+        return shared_pipeline(self.model_name, self.device)
+
+    # ------------------------------------------------------------------ inputs
+
+    def _start(self, entry, where):
+        start = entry.get("start")
+        if isinstance(start, pd.Period):
+            return start
+        if self.freq is None:
+            raise ValueError(f"{where}: 'start' is {start!r}, not a pd.Period; pass freq= to the predictor")
+        try:
+            return pd.Period(start, freq=self.freq)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{where}: cannot read start {start!r} with freq {self.freq!r}: {error}") from error
+
+    # ------------------------------------------------------------------ forecasting
+
+    def predict(self, dataset, num_samples=None, **kwargs):
+        """Yield one forecast per entry of ``dataset``, in order.
+
+        Parameters
+        ----------
+        dataset : iterable of dicts with ``start`` and ``target``
+        num_samples : int, optional
+            Overrides the predictor's ``num_samples`` (``make_evaluation_predictions`` passes it).
+        """
+        samples_per_series = self.num_samples if num_samples is None else _positive_int("num_samples", num_samples)
+        pipeline = self.pipeline
+        chunk, empty = [], True
+        for index, entry in enumerate(dataset):
+            empty = False
+            where = f"entry {index} (item_id {entry.get('item_id')!r})" if isinstance(entry, dict) else f"entry {index}"
+            target = checked_target(entry, where)
+            chunk.append((entry, self._start(entry, where), target))
+            if len(chunk) == self.batch_size:
+                yield from self._forecast_chunk(pipeline, chunk, samples_per_series)
+                chunk = []
+        if empty:
+            raise ValueError("dataset is empty: nothing to forecast")
+        if chunk:
+            yield from self._forecast_chunk(pipeline, chunk, samples_per_series)
+
+    def _forecast_chunk(self, pipeline, chunk, num_samples):
+        samples = pipeline.forecast([target for _, _, target in chunk], self.prediction_length,
+                                    num_samples=num_samples, temperature=self.temperature, top_k=self.top_k,
+                                    seed=self.seed, batch_size=self.batch_size)
+        with warnings.catch_warnings():
+            # pandas deprecates business-day periods; GluonTS data sets still use them
+            warnings.filterwarnings("ignore", message=".*BDay.*", category=FutureWarning)
+            starts = [start + len(target) for _, start, target in chunk]
+        for (entry, _, _), start, paths in zip(chunk, starts, samples):
+            info = entry.get("info")
+            if self.forecast_type == "samples":
+                yield SampleForecast(paths.astype(np.float32), start_date=start, item_id=entry.get("item_id"),
+                                     info=info)
+            else:
+                quantiles = np.quantile(paths, QUANTILE_LEVELS, axis=0)
+                arrays = np.vstack([quantiles, paths.mean(axis=0)[None]]).astype(np.float32)
+                yield QuantileForecast(arrays, start_date=start, forecast_keys=FORECAST_KEYS,
+                                       item_id=entry.get("item_id"), info=info)
+
+    # ------------------------------------------------------------------ persistence
+
+    def serialize(self, path) -> None:
+        """Write the parameters (gluonts serde) and, when the predictor holds its own pipeline
+        (fine-tuned weights), the pipeline into ``path/pipeline``."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        Predictor.serialize(self, path)
+        with (path / "predictor.json").open("w") as fp:
+            print(dump_json(self._parameters_only()), file=fp)
+        if self._pipeline is not None:
+            self._pipeline.save(path / PIPELINE_DIR)
+
+    def _parameters_only(self) -> "SymbolicFMPredictor":
+        kwargs = {k: v for k, v in self.__init_args__.items() if k != "pipeline"}
+        return type(self)(**kwargs)
+
+    @classmethod
+    def deserialize(cls, path, device=None) -> "SymbolicFMPredictor":
+        """Load what :meth:`serialize` wrote; ``device`` (e.g. ``"cpu"``) overrides the saved one,
+        so a predictor saved on a GPU machine loads on a CPU-only one."""
+        path = Path(path)
+        if not (path / "predictor.json").is_file():
+            raise ValueError(f"{path} lacks predictor.json; not a serialized SymbolicFMPredictor")
+        saved = load_json((path / "predictor.json").read_text())
+        if not isinstance(saved, cls):
+            raise ValueError(f"{path} holds a {type(saved).__name__}, not a {cls.__name__}")
+        kwargs = dict(saved.__init_args__)
+        if device is not None:
+            kwargs["device"] = str(resolve_device(device))
+        if (path / PIPELINE_DIR).is_dir():
+            kwargs["pipeline"] = SymbolicPipeline.from_pretrained(path / PIPELINE_DIR, device=kwargs["device"])
+        return cls(**kwargs)

@@ -1,0 +1,421 @@
+"""GluonTS predictor and estimator over the symbolic foundation model."""
+
+import json
+
+import lightning as L
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from gluonts.dataset.common import ListDataset
+from gluonts.dataset.split import split
+from gluonts.ev.metrics import MASE, MeanWeightedSumQuantileLoss
+from gluonts.evaluation import Evaluator, make_evaluation_predictions
+from gluonts.model import evaluate_model
+from gluonts.model.forecast import QuantileForecast, SampleForecast
+from gluonts.model.predictor import Predictor
+
+from gluonts_symbolic import SymbolicFMEstimator, SymbolicFMPredictor
+from sktime_symbolic.model import QUANTILE_LEVELS, shared_pipeline
+
+H = 8
+START = pd.Period("2021-03-01 00:00", "h")
+
+
+def _series(n_series=4, length=120, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    return [{"item_id": f"s{i}", "start": START + 5 * i,
+             "target": (10 + i + np.sin(2 * np.pi * t / 24 + i) + 0.2 * rng.standard_normal(length)).astype(np.float32)}
+            for i in range(n_series)]
+
+
+def _predictor(**kwargs):
+    return SymbolicFMPredictor(**{"prediction_length": H, "num_samples": 4, "device": "cpu", **kwargs})
+
+
+def _arrays(forecasts):
+    return [f.forecast_array if isinstance(f, QuantileForecast) else f.samples for f in forecasts]
+
+
+def _same_forecasts(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(_arrays(a), _arrays(b), strict=True))
+
+
+def _state(pipeline):
+    return {k: v.detach().cpu().clone() for k, v in pipeline.model.state_dict().items()}
+
+
+def _same_state(a, b):
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _series()
+
+
+@pytest.fixture(scope="module")
+def shipped_state():
+    return _state(shared_pipeline("symbolic-nano", "cpu"))
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory, data, shipped_state):
+    """A predictor fine-tuned with validation data, its checkpoint directory and the user callbacks."""
+    ckpt_dir = tmp_path_factory.mktemp("ckpt")
+    counter = _CountSteps()
+    callbacks = [counter]
+    trainer_kwargs = {"accelerator": "cpu", "callbacks": callbacks}
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=4, batch_size=4, lr=1e-3, device="cpu",
+                                    num_samples=4, ckpt_dir=str(ckpt_dir), val_check_interval=2,
+                                    trainer_kwargs=trainer_kwargs)
+    predictor = estimator.train(data, validation_data=data)
+    return dict(predictor=predictor, ckpt_dir=ckpt_dir, callbacks=callbacks, counter=counter,
+                trainer_kwargs=trainer_kwargs, estimator=estimator)
+
+
+class _CountSteps(L.Callback):
+    def __init__(self):
+        self.steps = 0
+
+    def on_train_batch_end(self, trainer, *args):
+        self.steps += 1
+
+
+# ---------------------------------------------------------------------- forecasts
+
+
+def test_quantile_forecasts(data):
+    forecasts = list(_predictor().predict(data))
+    assert len(forecasts) == len(data)
+    for entry, forecast in zip(data, forecasts):
+        assert isinstance(forecast, QuantileForecast)
+        assert forecast.forecast_keys == [str(q) for q in QUANTILE_LEVELS] + ["mean"]
+        assert forecast.forecast_array.shape == (len(QUANTILE_LEVELS) + 1, H)
+        assert forecast.forecast_array.dtype == np.float32
+        assert forecast.start_date == entry["start"] + len(entry["target"])
+        assert forecast.item_id == entry["item_id"]
+        quantiles = np.stack([forecast.quantile(q) for q in QUANTILE_LEVELS])
+        assert (np.diff(quantiles, axis=0) >= 0).all()
+        # forecasts live on the series' scale (level 10 + i, amplitude ~1)
+        assert abs(float(np.median(forecast.quantile(0.5))) - entry["target"].mean()) < 3
+
+
+def test_sample_forecasts_and_num_samples_override(data):
+    predictor = _predictor(forecast_type="samples")
+    forecasts = list(predictor.predict(data[:2]))
+    assert all(isinstance(f, SampleForecast) and f.samples.shape == (4, H) for f in forecasts)
+    assert forecasts[1].start_date == data[1]["start"] + len(data[1]["target"])
+    assert next(predictor.predict(data[:1], num_samples=3)).samples.shape == (3, H)
+
+
+def test_string_start_with_freq():
+    entry = {"start": "2020-01-01", "target": np.arange(50.0)}
+    forecast = next(_predictor(freq="D").predict([entry]))
+    assert forecast.start_date == pd.Period("2020-02-20", "D")
+
+
+def test_same_seed_same_forecast_and_batch_independence(data):
+    first = list(_predictor(seed=3).predict(data))
+    assert _same_forecasts(first, list(_predictor(seed=3).predict(data)))
+    assert not _same_forecasts(first, list(_predictor(seed=4).predict(data)))
+    # batches of 3 and of 1 (other neighbours, other padding) give each series the same paths
+    assert _same_forecasts(first, list(_predictor(seed=3, batch_size=3).predict(data)))
+    alone = [next(_predictor(seed=3, batch_size=1).predict([entry])) for entry in data[::-1]][::-1]
+    assert _same_forecasts(first, alone)
+
+
+def test_float32_targets(data):
+    # float64 digits beyond float32 are dropped, as in GluonTS datasets: same forecasts as the ListDataset
+    entries = [{**e, "target": e["target"].astype(np.float64) + 1e-9} for e in data[:2]]
+    listed = ListDataset([{**e, "target": e["target"]} for e in data[:2]], freq="h")
+    assert _same_forecasts(list(_predictor().predict(entries)), list(_predictor().predict(listed)))
+
+
+def test_make_evaluation_predictions_and_evaluator(data):
+    forecast_it, ts_it = make_evaluation_predictions(ListDataset(data, freq="h"), _predictor(), num_samples=4)
+    forecasts, tss = list(forecast_it), list(ts_it)
+    assert [f.start_date for f in forecasts] == [ts.index[-H] for ts in tss]
+    agg, per_item = Evaluator(quantiles=QUANTILE_LEVELS, num_workers=0)(tss, forecasts)
+    assert len(per_item) == len(data)
+    assert np.isfinite(agg["MASE"]) and 0 < agg["mean_wQuantileLoss"] < 0.2
+
+
+def test_evaluate_model_rolling_windows(data):
+    _, template = split(data, offset=-3 * H)
+    test_data = template.generate_instances(prediction_length=H, windows=3, distance=H)
+    starts = [f.start_date for f in _predictor().predict(test_data.input)]
+    assert starts == [label["start"] for label in test_data.label]
+    assert len(starts) == 3 * len(data)
+    scores = evaluate_model(_predictor(), test_data=test_data, seasonality=24,
+                            metrics=[MASE(), MeanWeightedSumQuantileLoss(quantile_levels=QUANTILE_LEVELS)])
+    assert scores.shape[0] == 1 and np.isfinite(scores.to_numpy()).all()
+    assert 0 < scores["mean_weighted_sum_quantile_loss"].iloc[0] < 0.2
+
+
+# ---------------------------------------------------------------------- serde
+
+
+def test_serde_zero_shot(tmp_path, data):
+    predictor = _predictor(seed=5, top_k=50)
+    predictor.serialize(tmp_path)
+    assert not (tmp_path / "pipeline").exists()  # shipped weights are not copied
+    loaded = Predictor.deserialize(tmp_path, device="cpu")
+    assert isinstance(loaded, SymbolicFMPredictor) and loaded == predictor
+    assert _same_forecasts(list(predictor.predict(data)), list(loaded.predict(data)))
+
+
+def test_serde_fine_tuned_loads_on_cpu(tmp_path, data, tuned):
+    predictor = tuned["predictor"]
+    predictor.serialize(tmp_path)
+    assert (tmp_path / "pipeline" / "model.safetensors").is_file()
+    # as if saved on a GPU machine: the stored device must give way to device="cpu"
+    config = json.loads((tmp_path / "predictor.json").read_text())
+    config["kwargs"]["device"] = "cuda:0"
+    (tmp_path / "predictor.json").write_text(json.dumps(config))
+    loaded = Predictor.deserialize(tmp_path, device="cpu")
+    assert loaded.pipeline.device.type == "cpu"
+    assert _same_state(_state(loaded.pipeline), _state(predictor.pipeline))
+    assert _same_forecasts(list(predictor.predict(data)), list(loaded.predict(data)))
+
+
+def test_deserialize_rejects_other_directories(tmp_path):
+    with pytest.raises(ValueError, match="not a serialized SymbolicFMPredictor"):
+        SymbolicFMPredictor.deserialize(tmp_path)
+
+
+# ---------------------------------------------------------------------- estimator
+
+
+def test_fine_tuned_weights_and_shared_pipeline(tuned, shipped_state, data):
+    predictor = tuned["predictor"]
+    card = predictor.pipeline.card["fine_tuning"]
+    assert card["steps"] == 4 and card["n_series"] == len(data)
+    assert not _same_state(_state(predictor.pipeline), shipped_state)
+    assert _same_state(_state(shared_pipeline("symbolic-nano", "cpu")), shipped_state)
+    assert not _same_forecasts(list(predictor.predict(data)), list(_predictor().predict(data)))
+
+
+def test_validation_keeps_best_checkpoint_in_chosen_dir(tuned):
+    predictor, ckpt_dir = tuned["predictor"], tuned["ckpt_dir"]
+    files = list(ckpt_dir.glob("best-*.ckpt"))
+    assert len(files) == 1
+    card = predictor.pipeline.card["fine_tuning"]
+    assert card["best_checkpoint"] == str(files[0])
+    assert f"val_loss={card['best_val_loss']:.4f}" in files[0].name
+    weights = torch.load(files[0], map_location="cpu", weights_only=True)["state_dict"]
+    assert _same_state({k.removeprefix("model."): v for k, v in weights.items()}, _state(predictor.pipeline))
+
+
+def test_user_callbacks_and_trainer_kwargs_untouched(tuned, data):
+    callbacks, counter, estimator = tuned["callbacks"], tuned["counter"], tuned["estimator"]
+    assert callbacks == [counter] and tuned["trainer_kwargs"]["callbacks"] is callbacks
+    assert counter.steps == 4
+    # still there for a second training (GluonTS's own estimator pops them)
+    assert estimator.trainer_kwargs["callbacks"] == [counter]
+    estimator.train(data)
+    assert counter.steps == 8 and callbacks == [counter]
+    # without validation data the final weights are checkpointed
+    assert (tuned["ckpt_dir"] / "last-step=4.ckpt").is_file()
+
+
+def test_training_is_deterministic_and_seeded(data):
+    def weights(seed):
+        estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, lr=1e-3, seed=seed,
+                                        device="cpu", trainer_kwargs={"accelerator": "cpu"})
+        return _state(estimator.train(data).pipeline)
+
+    first = weights(0)
+    assert _same_state(first, weights(0))
+    assert not _same_state(first, weights(1))
+
+
+def test_from_scratch_config_keeps_shipped_tokenizer(data):
+    shipped = shared_pipeline("symbolic-nano", "cpu")
+    estimator = SymbolicFMEstimator(prediction_length=H, from_scratch="tiny", max_steps=2, batch_size=4,
+                                    device="cpu", num_samples=4, trainer_kwargs={"accelerator": "cpu"})
+    predictor = estimator.train(data)
+    cfg = predictor.pipeline.cfg
+    assert (cfg.d_model, cfg.n_layers, cfg.context_length) == (32, 2, 128)
+    assert (cfg.vocab_size, cfg.clip, cfg.n_bins) == (shipped.cfg.vocab_size, shipped.cfg.clip, shipped.cfg.n_bins)
+    assert predictor.pipeline.tokenizer is shipped.tokenizer
+    forecast = next(predictor.predict(data[:1]))
+    assert np.isfinite(forecast.forecast_array).all()
+
+
+def test_train_from_continues_from_predictor(tuned, data):
+    start = tuned["predictor"]
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, lr=1e-3, device="cpu",
+                                    trainer_kwargs={"accelerator": "cpu"})
+    continued = estimator.train_from(start, data)
+    from_shipped = estimator.train(data)
+    assert not _same_state(_state(continued.pipeline), _state(start.pipeline))
+    assert not _same_state(_state(continued.pipeline), _state(from_shipped.pipeline))
+
+
+def test_estimator_default_checkpoints_stay_out_of_cwd(tmp_path, monkeypatch, data):
+    monkeypatch.chdir(tmp_path)
+    SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2, device="cpu",
+                        trainer_kwargs={"accelerator": "cpu"}).train(data)
+    assert list(tmp_path.iterdir()) == []
+    SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2, device="cpu",
+                        trainer_kwargs={"accelerator": "cpu", "default_root_dir": str(tmp_path / "root")}).train(data)
+    assert [p.name for p in (tmp_path / "root" / "checkpoints").iterdir()] == ["last-step=1.ckpt"]
+
+
+def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
+    from gluonts_symbolic.estimator import _RankedWindows
+
+    pipe = shared_pipeline("symbolic-nano", "cpu")
+    series = [e["target"] for e in data]
+
+    def first_batches(rank, world, start_step=0, n=3):
+        monkeypatch.setattr(torch.distributed, "is_initialized", lambda: world > 1)
+        monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
+        monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
+        stream = iter(_RankedWindows(series, pipe.cfg, pipe.tokenizer, H, batch_size=2, seed=0,
+                                     start_step=start_step))
+        return [next(stream)[0] for _ in range(n)]
+
+    single = first_batches(0, 1, n=6)
+    rank0, rank1 = first_batches(0, 2), first_batches(1, 2)
+    assert all(torch.equal(a, b) for a, b in zip(single[0::2], rank0))
+    assert all(torch.equal(a, b) for a, b in zip(single[1::2], rank1))
+    # step 1 of two processes starts at batches 2 and 3
+    assert torch.equal(first_batches(1, 2, start_step=1, n=1)[0], single[3])
+
+
+def test_estimator_in_benchmark_harness(data):
+    from sktime_symbolic.benchmarks import evaluate_contestant
+    from sktime_symbolic.datasets import ForecastingDataset
+
+    dataset = ForecastingDataset("toy", "h", H, [dict(e) for e in data])
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, device="cpu", num_samples=4,
+                                    trainer_kwargs={"accelerator": "cpu"})
+    row = evaluate_contestant(estimator, dataset)
+    assert row["n_series"] == len(data) and np.isfinite([row["MASE"], row["WQL"]]).all()
+    assert estimator.trainer_kwargs == {"accelerator": "cpu"}
+
+
+# ---------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("entries, match", [
+    ([], "dataset is empty"),
+    ([{"start": START, "target": np.full(30, np.nan)}], "all NaN"),
+    ([{"start": START, "target": np.r_[np.ones(29), np.inf]}], "contains inf"),
+    ([{"start": START, "target": np.ones(30)}, {"start": START, "target": np.ones((2, 30))}],
+     r"entry 1 .*univariate"),
+    ([{"start": START, "target": np.ones(30), "feat_dynamic_real": np.ones((1, 38))}], "dynamic covariates"),
+    ([{"start": START, "target": np.ones(30), "past_feat_dynamic_real": np.ones((1, 30))}], "dynamic covariates"),
+    ([{"start": START, "target": np.array([], dtype=np.float32)}], "target is empty"),
+    ([{"start": "2020-01-01", "target": np.ones(30)}], "pass freq="),
+    ([{"start": START}], "with a 'target'"),
+])
+def test_predictor_input_errors(entries, match):
+    with pytest.raises(ValueError, match=match):
+        list(_predictor().predict(entries))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"prediction_length": 0}, "prediction_length must be a positive integer"),
+    ({"num_samples": 2.5}, "num_samples must be a positive integer"),
+    ({"forecast_type": "median"}, "forecast_type must be one of"),
+    ({"temperature": 0}, "temperature must be a positive number"),
+    ({"top_k": 0}, "top_k must be a positive integer"),
+    ({"batch_size": True}, "batch_size must be a positive integer"),
+    ({"device": "tpu-ish"}, "device must be"),
+    ({"freq": "not-a-freq"}, "not a pandas frequency"),
+    ({"pipeline": "symbolic-nano"}, "pipeline must be a SymbolicPipeline"),
+    ({"model_name": "symbolic-huge"}, "unknown model 'symbolic-huge'"),
+    ({"model_name": 3}, "model_name must be a string or path"),
+])
+def test_predictor_parameter_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        _predictor(**kwargs)
+
+
+def test_predict_num_samples_error(data):
+    with pytest.raises(ValueError, match="num_samples must be a positive integer"):
+        list(_predictor().predict(data, num_samples=0))
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"trainer_kwargs": {"max_steps": 5}}, "pass max_steps to the estimator"),
+    ({"trainer_kwargs": {"callbacks": "x"}}, "must be a list"),
+    ({"trainer_kwargs": ["cpu"]}, "trainer_kwargs must be a dict"),
+    ({"from_scratch": "huge"}, "from_scratch must be a bool or one of"),
+    ({"lr": 0.0}, "lr must be a positive number"),
+    ({"max_steps": 0}, "max_steps must be a positive integer"),
+    ({"forecast_type": "median"}, "forecast_type must be one of"),
+    ({"num_samples": 0}, "num_samples must be a positive integer"),
+])
+def test_estimator_parameter_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SymbolicFMEstimator(**{"prediction_length": H, **kwargs})
+
+
+@pytest.mark.parametrize("train, val, match", [
+    ([], None, "training data is empty"),
+    ([{"start": START, "target": np.ones(10)}], None, "no series is long enough"),
+    ([{"start": START, "target": np.ones(50), "feat_dynamic_real": np.ones((1, 50))}], None, "dynamic covariates"),
+    ([{"start": START, "target": np.ones((2, 50))}], None, "univariate"),
+    (None, [{"start": START, "target": np.ones(10)}], "no validation series is long enough"),
+    (None, [], "validation data is empty"),
+])
+def test_estimator_data_errors(train, val, match, data):
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2,
+                                    trainer_kwargs={"accelerator": "cpu"})
+    with pytest.raises(ValueError, match=match):
+        estimator.train(data if train is None else train, validation_data=val)
+
+
+def test_train_from_needs_symbolic_predictor(data):
+    from gluonts.model.seasonal_naive import SeasonalNaivePredictor
+
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2)
+    with pytest.raises(ValueError, match="from_predictor must be a SymbolicFMPredictor"):
+        estimator.train_from(SeasonalNaivePredictor(prediction_length=H, season_length=24), data)
+
+
+# ---------------------------------------------------------------------- real data
+
+
+def test_m4_hourly_subset_forecasts():
+    from sktime_symbolic.datasets import load_dataset
+
+    try:
+        dataset = load_dataset("m4_hourly")
+    except (FileNotFoundError, ValueError) as error:
+        pytest.skip(f"benchmark data not available: {error}")
+    entries = dataset.entries[:3]
+    _, template = split(entries, offset=-dataset.prediction_length)
+    test_data = template.generate_instances(prediction_length=dataset.prediction_length)
+    predictor = _predictor(prediction_length=dataset.prediction_length)
+    forecasts = list(predictor.predict(test_data.input))
+    assert [f.start_date for f in forecasts] == [label["start"] for label in test_data.label]
+    assert all(np.isfinite(f.forecast_array).all() for f in forecasts)
+
+
+class _StopAt(L.Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args):
+        if trainer.global_step >= self.step:
+            trainer.should_stop = True
+
+
+def test_resuming_a_checkpoint_matches_uninterrupted_training(tmp_path, data):
+    def estimator(ckpt_dir, callbacks=()):
+        return SymbolicFMEstimator(prediction_length=H, max_steps=4, batch_size=4, lr=1e-3, device="cpu",
+                                   ckpt_dir=str(ckpt_dir), trainer_kwargs={"accelerator": "cpu",
+                                                                           "callbacks": list(callbacks)})
+
+    straight = estimator(tmp_path / "straight").train(data)
+    estimator(tmp_path / "first", [_StopAt(2)]).train(data)
+    resumed = estimator(tmp_path / "second").train(data, ckpt_path=str(tmp_path / "first" / "last-step=2.ckpt"))
+    assert resumed.pipeline.card["fine_tuning"]["steps"] == 4
+    straight_state, resumed_state = _state(straight.pipeline), _state(resumed.pipeline)
+    assert all(torch.allclose(straight_state[k], resumed_state[k], atol=1e-6) for k in straight_state)
