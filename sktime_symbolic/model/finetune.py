@@ -7,8 +7,11 @@ values before it the context. Every batch is a pure function of ``(seed, batch i
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
 import time
+import warnings
 
 import lightning as L
 import numpy as np
@@ -74,6 +77,23 @@ class SeriesWindows(torch.utils.data.IterableDataset):
             index += 1
 
 
+@contextlib.contextmanager
+def _quiet_lightning():
+    """Silence Lightning's banners and its no-validation notice: estimators fine-tune inside
+    ``fit``, possibly once per fold of a grid search, where they are noise."""
+    logger = logging.getLogger("lightning.pytorch.utilities.rank_zero")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*defined a `validation_step` but have no `val_dataloader`")
+            # Lightning 2.6's own use of a torch API that torch 2.13 deprecates; nothing a user can act on
+            warnings.filterwarnings("ignore", message=".*isinstance\\(treespec, LeafSpec\\)")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
 def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_steps=100, lr=1e-4, batch_size=32,
               seed=0, horizon_weight=1.0, trainer_kwargs=None, progress=False) -> SymbolicPipeline:
     """A fine-tuned copy of ``pipeline`` (the given pipeline is left unchanged).
@@ -90,7 +110,7 @@ def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_st
     horizon_weight : float, loss weight of horizon tokens
     trainer_kwargs : dict, passed to :class:`lightning.Trainer` (accelerator, devices,
         precision, callbacks, default_root_dir, ...); by default no logger and no checkpoints
-    progress : bool, show Lightning's progress bar
+    progress : bool, show Lightning's progress bar and messages (quiet by default)
 
     Returns
     -------
@@ -122,9 +142,10 @@ def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_st
                    enable_progress_bar=progress, gradient_clip_val=1.0, accelerator="cpu"
                    if pipeline.device.type == "cpu" else "auto")
     options.update(trainer_kwargs or {})
-    trainer = L.Trainer(**options)
     started = time.perf_counter()
-    trainer.fit(module, train_dataloaders=torch.utils.data.DataLoader(data, batch_size=None, num_workers=0))
+    with contextlib.nullcontext() if progress else _quiet_lightning():
+        trainer = L.Trainer(**options)
+        trainer.fit(module, train_dataloaders=torch.utils.data.DataLoader(data, batch_size=None, num_workers=0))
     card = copy.deepcopy(pipeline.card)
     card["fine_tuning"] = {"steps": int(trainer.global_step), "batch_size": int(batch_size), "lr": float(lr),
                            "prediction_length": int(h), "n_series": len(series), "seed": int(seed),
