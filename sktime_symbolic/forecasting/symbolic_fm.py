@@ -122,8 +122,9 @@ class SymbolicFMForecaster(BaseForecaster):
     Notes
     -----
     Fine-tuning windows have the horizon of ``fh`` when it is given to ``fit`` (or
-    ``pretrain``), else the model's trained prediction length; series shorter than
-    8 values plus that horizon are not used for fine-tuning.
+    ``pretrain``), else the model's trained prediction length, capped so that the longest
+    series holds one window of 8 context values plus the horizon (fine-tuning needs a
+    series of 9 values or more); shorter series are not used for fine-tuning.
 
     A zero-shot forecaster pickles without weights (they are reloaded from ``model_name``
     when unpickled); a fine-tuned or pretrained one carries its weights in the pickle.
@@ -165,8 +166,6 @@ class SymbolicFMForecaster(BaseForecaster):
         "X-y-must-have-same-index": False,
         "fit_is_empty": False,
     }
-    # the history is kept in ``_cur_y`` (and extended by ``update``), not in the base class' ``_y``
-    _config = {"remember_data": False}
 
     def __init__(
         self,
@@ -289,10 +288,17 @@ class SymbolicFMForecaster(BaseForecaster):
     # ------------------------------------------------------------------ fitting
 
     def _fine_tune(self, base, series, prediction_length):
-        from sktime_symbolic.model.finetune import fine_tune
+        """A fine-tuned copy of ``base``; the windows' horizon is capped to what the longest series allows."""
+        from sktime_symbolic.model.finetune import MIN_CONTEXT, fine_tune
 
+        longest = max(len(x) for x in series)
+        if longest <= MIN_CONTEXT:
+            raise ValueError(f"fine-tuning needs a series of at least {MIN_CONTEXT + 1} values "
+                             f"({MIN_CONTEXT} context + 1 to predict); the longest has {longest}")
+        wanted = base.cfg.prediction_length if prediction_length is None else prediction_length
         with _quiet_lightning():
-            return fine_tune(base, series, prediction_length=prediction_length, max_steps=int(self.fine_tune_steps),
+            return fine_tune(base, series, prediction_length=min(wanted, longest - MIN_CONTEXT),
+                             max_steps=int(self.fine_tune_steps),
                              lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),
                              seed=self._seed())
 
@@ -418,7 +424,7 @@ class SymbolicFMForecaster(BaseForecaster):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Cheap parameter sets: few sample paths, and a two-step fine-tune.
+        """Cheap parameter sets: few sample paths, one-step fine-tuning (fit or pretrain).
 
         Parameters
         ----------
@@ -429,8 +435,10 @@ class SymbolicFMForecaster(BaseForecaster):
         list of dict
         """
         return [
-            {"num_samples": 3, "device": "cpu"},
-            {"num_samples": 4, "temperature": 0.8, "top_k": 50, "random_state": 1, "device": "cpu"},
-            {"num_samples": 3, "fit_strategy": "fine-tune", "fine_tune_steps": 2, "fine_tune_batch_size": 4,
+            # fine_tune_* bound the cost of pretrain, which sktime's checks also run
+            {"num_samples": 3, "device": "cpu", "fine_tune_steps": 1, "fine_tune_batch_size": 2},
+            {"num_samples": 4, "temperature": 0.8, "top_k": 50, "random_state": 1, "device": "cpu",
+             "fine_tune_steps": 1, "fine_tune_batch_size": 2},
+            {"num_samples": 3, "fit_strategy": "fine-tune", "fine_tune_steps": 1, "fine_tune_batch_size": 2,
              "device": "cpu"},
         ]
