@@ -37,6 +37,11 @@ def _positive_float(name, value):
         raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
+def _instance_levels(index: pd.MultiIndex):
+    """Levels naming a series; a scalar for panels, so that their keys are scalars as in sktime."""
+    return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
+
+
 @contextlib.contextmanager
 def _quiet_lightning():
     """Silence Lightning's per-Trainer banner (accelerator, TPU, ...), printed at every fine-tune,
@@ -240,10 +245,8 @@ class SymbolicFMForecaster(BaseForecaster):
         if not isinstance(y.index, pd.MultiIndex):
             values, _ = _as_series_list(y.iloc[:, 0].to_numpy(), "y")
             return None, values, [y.index[-1]]
-        levels = list(range(y.index.nlevels - 1))
         keys, arrays, lasts = [], [], []
-        for key, frame in y.groupby(level=levels, sort=True):
-            key = key[0] if len(levels) == 1 and isinstance(key, tuple) else key
+        for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
             for c in y.columns:
                 values, _ = _as_series_list(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else
                                             f"y[{key!r}, {c!r}]")
@@ -269,7 +272,7 @@ class SymbolicFMForecaster(BaseForecaster):
             return cutoff
         y = self._cur_y
         times = [y.index] if not isinstance(y.index, pd.MultiIndex) else [
-            frame.index.get_level_values(-1) for _, frame in y.groupby(level=list(range(y.index.nlevels - 1)))]
+            frame.index.get_level_values(-1) for _, frame in y.groupby(level=_instance_levels(y.index))]
         for t in times:
             freq = pd.infer_freq(t) if len(t) >= 3 else None
             if freq is not None:
@@ -307,9 +310,10 @@ class SymbolicFMForecaster(BaseForecaster):
         self._check_params()
         _, series, _ = self._instances(y)
         self._cur_y = y
+        cutoff = self._regular_cutoff()  # an irregular time index fails here, not at predict
         base = self._base_pipeline()
         if self.fit_strategy == "fine-tune":
-            self.pipeline_ = self._fine_tune(base, series, self._horizon_of(fh, self._regular_cutoff()))
+            self.pipeline_ = self._fine_tune(base, series, self._horizon_of(fh, cutoff))
         else:
             self.pipeline_ = base
         return self
@@ -394,7 +398,7 @@ class SymbolicFMForecaster(BaseForecaster):
             pipe = state.get(attr)
             if pipe is None:
                 continue
-            if attr == "pipeline_" and pipe is state.get("pretrained_pipeline_"):
+            if attr == "pipeline_" and pipe is self.__dict__.get("pretrained_pipeline_"):
                 packed[attr] = ("same", "pretrained_pipeline_")
             elif pipe is shared_pipeline(self.model_name, self.device):
                 packed[attr] = ("shared", None)
