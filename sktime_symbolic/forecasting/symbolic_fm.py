@@ -440,8 +440,7 @@ class SymbolicFMForecaster(BaseForecaster):
         """
         return [
             # fine_tune_* bound the cost of pretrain, which sktime's checks also run
-            {"num_samples": 3, "device": "cpu", "fine_tune_steps": 1, "fine_tune_batch_size": 2},
-            {"num_samples": 4, "temperature": 0.8, "top_k": 50, "random_state": 1, "device": "cpu",
+            {"num_samples": 3, "temperature": 0.8, "top_k": 50, "random_state": 1, "device": "cpu",
              "fine_tune_steps": 1, "fine_tune_batch_size": 2},
             {"num_samples": 3, "fit_strategy": "fine-tune", "fine_tune_steps": 1, "fine_tune_batch_size": 2,
              "device": "cpu"},
