@@ -271,3 +271,14 @@ def test_bad_params_are_named(params, match):
 def test_fine_tune_needs_enough_history():
     with pytest.raises(ValueError, match="at least 9 values"):
         _forecaster(fit_strategy="fine-tune", fine_tune_steps=1).fit(pd.Series(np.arange(6.0)), fh=[1])
+
+
+def test_update_with_params_fine_tunes_again_on_all_data():
+    y = load_airline()[:72]
+    f = _forecaster(fit_strategy="fine-tune", fine_tune_steps=1, fine_tune_batch_size=2).fit(y[:-6], fh=[1, 2])
+    first = f.pipeline_
+    f.update(y[-6:], update_params=False)
+    assert f.pipeline_ is first and f.cutoff[0] == y.index[-1]
+    f.update(y[-6:] * 1.01, update_params=True)
+    assert f.pipeline_ is not first
+    assert f.pipeline_.card["fine_tuning"]["n_series"] == 1
