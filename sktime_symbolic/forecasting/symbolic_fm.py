@@ -253,8 +253,6 @@ class SymbolicFMForecaster(BaseForecaster):
                 arrays.extend(values)
             keys.append(key)
             lasts.append(frame.index.get_level_values(-1)[-1])
-        if not keys:
-            raise ValueError("y is an empty panel")
         return keys, arrays, lasts
 
     @staticmethod
@@ -354,11 +352,8 @@ class SymbolicFMForecaster(BaseForecaster):
         """
         keys, series, lasts = self._instances(self._cur_y)
         fh_abs = fh.to_absolute(self._regular_cutoff())
+        # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series
         steps = [self._steps(fh_abs, last, fh_abs.freq) for last in lasts]
-        early = min(int(s.min()) for s in steps)
-        if early < 1:
-            raise ValueError(f"fh must lie after the end of every series (out-of-sample only); "
-                             f"it reaches {1 - early} step(s) into the history")
         horizon = max(int(s.max()) for s in steps)
         samples = self.pipeline_.forecast(series, horizon, num_samples=int(self.num_samples),
                                           temperature=float(self.temperature), top_k=self.top_k,
