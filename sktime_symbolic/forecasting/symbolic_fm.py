@@ -1,0 +1,442 @@
+"""sktime interface of the symbolic foundation model (zero-shot, fine-tuned or pretrained)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sktime.datatypes import get_cutoff
+from sktime.forecasting.base import BaseForecaster
+
+from sktime_symbolic.model.pipeline import (
+    SymbolicPipeline,
+    _as_series_list,
+    resolve_device,
+    shared_pipeline,
+)
+
+FIT_STRATEGIES = ("zero-shot", "fine-tune")
+# attributes holding a SymbolicPipeline; __getstate__ replaces them by a light reference
+_PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
+
+
+def _positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _positive_float(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
+            np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive number, got {value!r}")
+
+
+def _instance_levels(index: pd.MultiIndex):
+    """Levels naming a series; a scalar for panels, so that their keys are scalars as in sktime."""
+    return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
+
+
+@contextlib.contextmanager
+def _quiet_lightning():
+    """Silence Lightning's per-Trainer banner (accelerator, TPU, ...), printed at every fine-tune,
+    and its notice that the model's validation step goes unused (fine-tuning has no validation set)."""
+    logger = logging.getLogger("lightning.pytorch")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*defined a `validation_step` but have no `val_dataloader`")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _pack(pipeline: SymbolicPipeline) -> dict:
+    """Pickle-ready bytes of a pipeline in the format of :meth:`SymbolicPipeline.save`."""
+    with tempfile.TemporaryDirectory() as directory:
+        pipeline.save(directory)
+        return {p.name: p.read_bytes() for p in Path(directory).iterdir()}
+
+
+def _unpack(files: dict, device) -> SymbolicPipeline:
+    with tempfile.TemporaryDirectory() as directory:
+        for name, data in files.items():
+            (Path(directory) / name).write_bytes(data)
+        return SymbolicPipeline.from_pretrained(directory, device=device)
+
+
+class SymbolicFMForecaster(BaseForecaster):
+    """Probabilistic forecaster of the symbolic foundation model (BPE motif tokens + transformer).
+
+    The model samples ``num_samples`` future paths per series; the point forecast is their
+    median (as sktime's Chronos forecaster does, and equal to ``predict_quantiles`` at 0.5),
+    quantiles and intervals are empirical quantiles of the same paths.
+
+    Panels and hierarchical data are forecast in one batched pipeline call for all series
+    (global model, no per-series loop). Series of a panel may start and end at different
+    times: each series is forecast from its own last value up to the requested time points.
+    Only the target is used: exogenous ``X`` is accepted and ignored
+    (tag ``capability:exogenous=False``). Multivariate ``y`` is forecast column by column
+    (sktime's vectorization). Only out-of-sample horizons are supported. Missing values (NaN)
+    in the history are allowed; inf and series without any observed value are errors.
+
+    Parameters
+    ----------
+    model_name : str or path-like, default="symbolic-nano"
+        Name of shipped weights or a directory written by :meth:`SymbolicPipeline.save`.
+    fit_strategy : {"zero-shot", "fine-tune"}, default="zero-shot"
+        ``"zero-shot"``: ``fit`` only stores the history; the weights are shared, loaded
+        once per process and device. ``"fine-tune"``: ``fit`` fine-tunes a copy of the
+        weights on the given series (all series of a panel), kept on this instance.
+    num_samples : int, default=20
+        Sample paths per series.
+    temperature : float, default=1.0
+        Sampling temperature.
+    top_k : int or None, default=None
+        Sample from the ``top_k`` most likely tokens only.
+    batch_size : int, default=64
+        Series per forward pass.
+    device : str, default="auto"
+        ``"auto"``: CUDA when present, else CPU; or any torch device string.
+    random_state : int or None, default=None
+        Seed of the sample paths and of fine-tuning; None means seed 0, so forecasts are
+        deterministic either way. A series' paths depend on the seed and its own history
+        only, not on the other series forecast with it.
+    fine_tune_steps : int, default=100
+        Optimiser steps of ``fit`` with ``fit_strategy="fine-tune"`` and of ``pretrain``.
+    fine_tune_lr : float, default=1e-4
+        Peak learning rate of fine-tuning.
+    fine_tune_batch_size : int, default=32
+        Training windows per fine-tuning step.
+
+    Attributes
+    ----------
+    pipeline_ : SymbolicPipeline
+        The pipeline ``predict`` uses (read-only: with ``"zero-shot"`` it is shared).
+    pretrained_pipeline_ : SymbolicPipeline
+        Weights fine-tuned by :meth:`pretrain` on a panel; ``fit`` starts from them.
+    n_pretrain_series_ : int
+        Number of series seen by :meth:`pretrain`.
+
+    Notes
+    -----
+    Fine-tuning windows have the horizon of ``fh`` when it is given to ``fit`` (or
+    ``pretrain``), else the model's trained prediction length, capped so that the longest
+    series holds one window of 8 context values plus the horizon (fine-tuning needs a
+    series of 9 values or more); shorter series are not used for fine-tuning.
+
+    A zero-shot forecaster pickles without weights (they are reloaded from ``model_name``
+    when unpickled); a fine-tuned or pretrained one carries its weights in the pickle.
+
+    Examples
+    --------
+    >>> from sktime.datasets import load_airline
+    >>> from sktime_symbolic.forecasting import SymbolicFMForecaster
+    >>> y = load_airline()
+    >>> forecaster = SymbolicFMForecaster(num_samples=5, random_state=0)
+    >>> forecaster.fit(y, fh=[1, 2, 3])
+    SymbolicFMForecaster(num_samples=5, random_state=0)
+    >>> forecaster.predict().shape
+    (3,)
+    >>> interval = forecaster.predict_interval(coverage=0.8)
+    >>> bool((interval.iloc[:, 0] <= interval.iloc[:, 1]).all())
+    True
+    """
+
+    _tags = {
+        "authors": ["sktime-symbolic developers"],
+        "maintainers": ["sktime-symbolic developers"],
+        "python_dependencies": ["torch", "lightning"],
+        "y_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "X_inner_mtype": ["pd.DataFrame", "pd-multiindex", "pd_multiindex_hier"],
+        "capability:multivariate": False,
+        "capability:exogenous": False,
+        "capability:insample": False,
+        "capability:pred_int": True,
+        "capability:pred_int:insample": False,
+        "capability:missing_values": True,
+        "capability:unequal_length": True,
+        "capability:update": True,
+        "capability:pretrain": True,
+        "pretrain:fitted_params": ["pretrained_pipeline_", "n_pretrain_series_"],
+        "capability:random_state": True,
+        "property:randomness": "derandomized",
+        "requires-fh-in-fit": False,
+        "X-y-must-have-same-index": False,
+        "fit_is_empty": False,
+    }
+
+    def __init__(
+        self,
+        model_name="symbolic-nano",
+        fit_strategy="zero-shot",
+        num_samples=20,
+        temperature=1.0,
+        top_k=None,
+        batch_size=64,
+        device="auto",
+        random_state=None,
+        fine_tune_steps=100,
+        fine_tune_lr=1e-4,
+        fine_tune_batch_size=32,
+    ):
+        self.model_name = model_name
+        self.fit_strategy = fit_strategy
+        self.num_samples = num_samples
+        self.temperature = temperature
+        self.top_k = top_k
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+        self.fine_tune_steps = fine_tune_steps
+        self.fine_tune_lr = fine_tune_lr
+        self.fine_tune_batch_size = fine_tune_batch_size
+        super().__init__()
+
+    # ------------------------------------------------------------------ parameters
+
+    def _check_params(self):
+        if not isinstance(self.model_name, (str, os.PathLike)):
+            raise ValueError(f"model_name must be a string or path, got {type(self.model_name).__name__}")
+        if self.fit_strategy not in FIT_STRATEGIES:
+            raise ValueError(f"fit_strategy must be one of {FIT_STRATEGIES}, got {self.fit_strategy!r}")
+        for name in ("num_samples", "batch_size", "fine_tune_steps", "fine_tune_batch_size"):
+            _positive_int(name, getattr(self, name))
+        for name in ("temperature", "fine_tune_lr"):
+            _positive_float(name, getattr(self, name))
+        if self.top_k is not None:
+            _positive_int("top_k", self.top_k)
+        seed = self.random_state
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"random_state must be None or a non-negative integer, got {seed!r}")
+        try:
+            resolve_device(self.device)
+        except ValueError as error:
+            raise ValueError(f"device: {error}") from error
+
+    def _seed(self) -> int:
+        return 0 if self.random_state is None else int(self.random_state)
+
+    def _shared(self) -> SymbolicPipeline:
+        try:
+            return shared_pipeline(self.model_name, self.device)
+        except ValueError as error:
+            raise ValueError(f"model_name {self.model_name!r} cannot be loaded: {error}") from error
+
+    def _base_pipeline(self) -> SymbolicPipeline:
+        """Pretrained weights when :meth:`pretrain` ran, else the shared ones."""
+        pretrained = getattr(self, "pretrained_pipeline_", None)
+        return self._shared() if pretrained is None else pretrained
+
+    # ------------------------------------------------------------------ data
+
+    @staticmethod
+    def _instances(y: pd.DataFrame):
+        """``(keys, arrays, last time points)`` of the series of ``y``; keys None for one series.
+
+        Every series is validated (empty, non-numeric, inf, all NaN) with its key in the message.
+        """
+        if not isinstance(y.index, pd.MultiIndex):
+            values, _ = _as_series_list(y.iloc[:, 0].to_numpy(), "y")
+            return None, values, [y.index[-1]]
+        keys, arrays, lasts = [], [], []
+        for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
+            for c in y.columns:
+                values, _ = _as_series_list(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else
+                                            f"y[{key!r}, {c!r}]")
+                arrays.extend(values)
+            keys.append(key)
+            lasts.append(frame.index.get_level_values(-1)[-1])
+        return keys, arrays, lasts
+
+    @staticmethod
+    def _steps(fh_abs, last, freq) -> np.ndarray:
+        """Steps from ``last`` (a series' last time point) to each time point of ``fh_abs``."""
+        cutoff = pd.Index([last])
+        if isinstance(cutoff, pd.DatetimeIndex):
+            cutoff = pd.DatetimeIndex(cutoff, freq=freq)
+        return np.asarray(fh_abs.to_relative(cutoff), dtype=np.int64)
+
+    def _regular_cutoff(self) -> pd.Index:
+        """The cutoff with the frequency of the history (sktime leaves it unset on panels)."""
+        cutoff = self.cutoff
+        if not isinstance(cutoff, pd.DatetimeIndex) or cutoff.freq is not None:
+            return cutoff
+        y = self._cur_y
+        times = [y.index] if not isinstance(y.index, pd.MultiIndex) else [
+            frame.index.get_level_values(-1) for _, frame in y.groupby(level=_instance_levels(y.index))]
+        for t in times:
+            freq = pd.infer_freq(t) if len(t) >= 3 else None
+            if freq is not None:
+                return pd.DatetimeIndex(cutoff, freq=freq)
+        raise ValueError("the time index of y has no regular frequency (none set and none can be inferred); "
+                         "the model forecasts regular steps: use a PeriodIndex, an integer index or a "
+                         "DatetimeIndex with a freq")
+
+    @staticmethod
+    def _horizon_of(fh, cutoff) -> int | None:
+        """Fine-tuning horizon: the furthest step of ``fh`` (None: the model's)."""
+        if fh is None:
+            return None
+        return int(np.max(np.asarray(fh.to_relative(cutoff))))
+
+    # ------------------------------------------------------------------ fitting
+
+    def _fine_tune(self, base, series, prediction_length):
+        """A fine-tuned copy of ``base``; the windows' horizon is capped to what the longest series allows."""
+        from sktime_symbolic.model.finetune import MIN_CONTEXT, fine_tune
+
+        longest = max(len(x) for x in series)
+        if longest <= MIN_CONTEXT:
+            raise ValueError(f"fine-tuning needs a series of at least {MIN_CONTEXT + 1} values "
+                             f"({MIN_CONTEXT} context + 1 to predict); the longest has {longest}")
+        wanted = base.cfg.prediction_length if prediction_length is None else prediction_length
+        with _quiet_lightning():
+            return fine_tune(base, series, prediction_length=min(wanted, longest - MIN_CONTEXT),
+                             max_steps=int(self.fine_tune_steps),
+                             lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),
+                             seed=self._seed())
+
+    def _fit(self, y, X=None, fh=None):
+        """Validate the history; with ``"fine-tune"`` fine-tune a copy of the weights on it."""
+        self._check_params()
+        _, series, _ = self._instances(y)
+        self._cur_y = y
+        cutoff = self._regular_cutoff()  # an irregular time index fails here, not at predict
+        base = self._base_pipeline()
+        if self.fit_strategy == "fine-tune":
+            self.pipeline_ = self._fine_tune(base, series, self._horizon_of(fh, cutoff))
+        else:
+            self.pipeline_ = base
+        return self
+
+    def _update(self, y, X=None, update_params=True):
+        """Extend the history; with ``"fine-tune"`` and ``update_params`` fine-tune again on all of it."""
+        from sktime.datatypes import update_data
+
+        history = update_data(self._cur_y, y)
+        _, series, _ = self._instances(history)
+        self._cur_y = history
+        if update_params and self.fit_strategy == "fine-tune":
+            horizon = self._horizon_of(self._fh, self._regular_cutoff())
+            self.pipeline_ = self._fine_tune(self._base_pipeline(), series, horizon)
+        return self
+
+    def _pretrain(self, y, X=None, fh=None):
+        """Fine-tune a copy of the weights on all series (and columns) of the panel ``y``."""
+        self._check_params()
+        _, series, _ = self._instances(y)
+        base = self._base_pipeline()
+        horizon = self._horizon_of(fh, get_cutoff(y, return_index=True))
+        self.pretrained_pipeline_ = self._fine_tune(base, series, horizon)
+        self.n_pretrain_series_ = getattr(self, "n_pretrain_series_", 0) + len(series)
+        return self
+
+    def _pretrain_update(self, y, X=None, fh=None):
+        """Continue fine-tuning the pretrained weights on more series."""
+        return self._pretrain(y, X=X, fh=fh)
+
+    # ------------------------------------------------------------------ prediction
+
+    def _sample(self, fh):
+        """``(samples, columns per series, keys, fh_abs)``: one pipeline call for all series.
+
+        ``samples`` has shape (n_series, num_samples, h) with ``h`` the longest step count
+        of any series; ``columns[i]`` are the columns of series ``i`` at ``fh``'s time points.
+        """
+        keys, series, lasts = self._instances(self._cur_y)
+        fh_abs = fh.to_absolute(self._regular_cutoff())
+        # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series
+        steps = [self._steps(fh_abs, last, fh_abs.freq) for last in lasts]
+        horizon = max(int(s.max()) for s in steps)
+        samples = self.pipeline_.forecast(series, horizon, num_samples=int(self.num_samples),
+                                          temperature=float(self.temperature), top_k=self.top_k,
+                                          seed=self._seed(), batch_size=int(self.batch_size))
+        return samples, [s - 1 for s in steps], keys, pd.Index(fh_abs.to_pandas())
+
+    def _index(self, keys, fh_abs):
+        if keys is None:
+            return fh_abs
+        names = list(self._cur_y.index.names)
+        rows = [(*(k if isinstance(k, tuple) else (k,)), t) for k in keys for t in fh_abs]
+        return pd.MultiIndex.from_tuples(rows, names=names)
+
+    def _predict(self, fh, X=None):
+        """Median of the sample paths."""
+        samples, columns, keys, fh_abs = self._sample(fh)
+        median = np.median(samples, axis=1)
+        values = np.concatenate([median[i, cols] for i, cols in enumerate(columns)])
+        return pd.DataFrame(values, index=self._index(keys, fh_abs), columns=self._cur_y.columns)
+
+    def _predict_quantiles(self, fh, X, alpha):
+        """Empirical quantiles at levels ``alpha`` of the same sample paths as ``predict``."""
+        samples, columns, keys, fh_abs = self._sample(fh)
+        levels = np.asarray(alpha, dtype=np.float64)
+        quantiles = np.quantile(samples, levels, axis=1)  # (levels, n_series, h)
+        values = np.concatenate([quantiles[:, i, cols].T for i, cols in enumerate(columns)])
+        return pd.DataFrame(values, index=self._index(keys, fh_abs),
+                            columns=self._get_columns(method="predict_quantiles", alpha=alpha))
+
+    # ------------------------------------------------------------------ persistence
+
+    def __getstate__(self):
+        """Shared weights are pickled as a reference, fine-tuned ones as the saved files."""
+        state = self.__dict__.copy()
+        packed = {}
+        for attr in _PIPELINE_ATTRS:
+            pipe = state.get(attr)
+            if pipe is None:
+                continue
+            if attr == "pipeline_" and pipe is self.__dict__.get("pretrained_pipeline_"):
+                packed[attr] = ("same", "pretrained_pipeline_")
+            elif pipe is shared_pipeline(self.model_name, self.device):
+                packed[attr] = ("shared", None)
+            else:
+                packed[attr] = ("files", _pack(pipe))
+            del state[attr]
+        state["_packed_pipelines"] = packed
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        packed = state.pop("_packed_pipelines", {})
+        self.__dict__.update(state)
+        for attr in _PIPELINE_ATTRS:
+            if attr not in packed:
+                continue
+            kind, payload = packed[attr]
+            if kind == "same":
+                pipe = getattr(self, payload)
+            elif kind == "shared":
+                pipe = self._shared()
+            else:
+                pipe = _unpack(payload, self.device)
+            setattr(self, attr, pipe)
+
+    # ------------------------------------------------------------------ testing
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Cheap parameter sets: few sample paths, one-step fine-tuning (fit or pretrain).
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+
+        Returns
+        -------
+        list of dict
+        """
+        return [
+            # fine_tune_* bound the cost of pretrain, which sktime's checks also run
+            {"num_samples": 3, "temperature": 0.8, "top_k": 50, "random_state": 1, "device": "cpu",
+             "fine_tune_steps": 1, "fine_tune_batch_size": 2},
+            {"num_samples": 3, "fit_strategy": "fine-tune", "fine_tune_steps": 1, "fine_tune_batch_size": 2,
+             "device": "cpu"},
+        ]
