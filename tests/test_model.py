@@ -73,6 +73,14 @@ def test_same_seed_same_forecast_regardless_of_batch(trained, series):
     assert not np.array_equal(alone, pipe.forecast(series[1], 15, num_samples=5, seed=8))
 
 
+def test_shorter_horizon_paths_are_the_start_of_longer_ones(trained, series):
+    # what lets a ragged panel share one horizon and still match each series' own forecast
+    pipe = trained[0]
+    short = pipe.forecast(series, 4, num_samples=5, seed=2)
+    long = pipe.forecast(series, 25, num_samples=5, seed=2)
+    np.testing.assert_allclose(short, long[..., :4], rtol=1e-9)
+
+
 def test_nan_in_context_becomes_mask(trained, series):
     pipe = trained[0]
     x = series[0].copy()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,21 +37,6 @@ def _positive_float(name, value):
 def _instance_levels(index: pd.MultiIndex):
     """Levels naming a series; a scalar for panels, so that their keys are scalars as in sktime."""
     return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
-
-
-@contextlib.contextmanager
-def _quiet_lightning():
-    """Silence Lightning's per-Trainer banner (accelerator, TPU, ...), printed at every fine-tune,
-    and its notice that the model's validation step goes unused (fine-tuning has no validation set)."""
-    logger = logging.getLogger("lightning.pytorch")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*defined a `validation_step` but have no `val_dataloader`")
-            yield
-    finally:
-        logger.setLevel(level)
 
 
 def _pack(pipeline: SymbolicPipeline) -> dict:
@@ -297,11 +279,9 @@ class SymbolicFMForecaster(BaseForecaster):
             raise ValueError(f"fine-tuning needs a series of at least {MIN_CONTEXT + 1} values "
                              f"({MIN_CONTEXT} context + 1 to predict); the longest has {longest}")
         wanted = base.cfg.prediction_length if prediction_length is None else prediction_length
-        with _quiet_lightning():
-            return fine_tune(base, series, prediction_length=min(wanted, longest - MIN_CONTEXT),
-                             max_steps=int(self.fine_tune_steps),
-                             lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),
-                             seed=self._seed())
+        return fine_tune(base, series, prediction_length=min(wanted, longest - MIN_CONTEXT),
+                         max_steps=int(self.fine_tune_steps), lr=float(self.fine_tune_lr),
+                         batch_size=int(self.fine_tune_batch_size), seed=self._seed())
 
     def _fit(self, y, X=None, fh=None):
         """Validate the history; with ``"fine-tune"`` fine-tune a copy of the weights on it."""

@@ -220,8 +220,10 @@ class SymbolicPipeline:
         for start in range(0, len(series), batch_size):
             chunk = series[start:start + batch_size]
             prompts, loc, scale = self.encode_contexts(chunk)
+            # drawn step by step: step t's uniforms do not depend on h, so a shorter horizon's
+            # paths are the start of a longer one's (ragged panels forecast one common horizon)
             uniforms = torch.cat([
-                torch.rand(S, h, generator=torch.Generator().manual_seed(series_seed(seed, x)), dtype=torch.float64)
+                torch.rand(h, S, generator=torch.Generator().manual_seed(series_seed(seed, x)), dtype=torch.float64).T
                 for x in chunk]).to(self.device, torch.float32)
             paths = self._sample_tokens(prompts, h, S, float(temperature), top_k, uniforms).cpu().numpy()
             # the last context token conditions the decoding of the first forecast symbol
