@@ -11,7 +11,6 @@
 
 import argparse
 import time
-import warnings
 
 import matplotlib
 
@@ -28,9 +27,6 @@ from sktime.split import ExpandingWindowSplitter  # noqa: E402
 from sktime_symbolic.forecasting import SymbolicFMForecaster  # noqa: E402
 
 HORIZON = np.arange(1, 13)
-# sktime 1.2 announces a default change at every forecaster construction (evaluate clones
-# many); the forecaster keeps its own history, so the change does not concern it
-warnings.filterwarnings("ignore", message="The default of config ``remember_data``")
 
 
 def main():
