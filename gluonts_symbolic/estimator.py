@@ -15,8 +15,9 @@ from gluonts.core.component import validated
 from gluonts.torch.model.estimator import PyTorchLightningEstimator, TrainOutput
 from gluonts.transform import MapTransformation
 
-from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, _positive_int, checked_target
+from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, checked_target
 from sktime_symbolic.model import CONFIGS, SymbolicPipeline, shared_pipeline
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.codec import training_batch
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows
 from sktime_symbolic.model.lightning_module import SymbolicLM
@@ -140,16 +141,15 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         if not isinstance(trainer_kwargs.get("callbacks", []), (list, tuple)):
             raise ValueError("trainer_kwargs['callbacks'] must be a list of Lightning callbacks")
         super().__init__(trainer_kwargs=trainer_kwargs, lead_time=0)
-        self.prediction_length = _positive_int("prediction_length", prediction_length)
-        self.max_steps = _positive_int("max_steps", max_steps)
-        self.batch_size = _positive_int("batch_size", batch_size)
+        self.prediction_length = check_positive_int("prediction_length", prediction_length)
+        self.max_steps = check_positive_int("max_steps", max_steps)
+        self.batch_size = check_positive_int("batch_size", batch_size)
         self.warmup_steps = (max(1, self.max_steps // 10) if warmup_steps is None
-                             else _positive_int("warmup_steps", warmup_steps))
+                             else check_positive_int("warmup_steps", warmup_steps))
         self.val_check_interval = (max(1, self.max_steps // 5) if val_check_interval is None
-                                   else _positive_int("val_check_interval", val_check_interval))
+                                   else check_positive_int("val_check_interval", val_check_interval))
         for name, value in (("lr", lr), ("horizon_weight", horizon_weight)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number, got {value!r}")
+            check_positive_number(name, value)
         if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
             raise ValueError(f"weight_decay must be a non-negative number, got {weight_decay!r}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):

@@ -14,6 +14,7 @@ from gluonts.core.serde import dump_json, load_json
 from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor, RepresentablePredictor
 
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
 from sktime_symbolic.model import (
     QUANTILE_LEVELS,
     SymbolicPipeline,
@@ -27,12 +28,6 @@ FORECAST_TYPES = ("quantiles", "samples")
 # fields of an entry that would carry information this model cannot use
 DYNAMIC_FIELDS = ("feat_dynamic_real", "past_feat_dynamic_real", "feat_dynamic_cat", "past_feat_dynamic_cat")
 PIPELINE_DIR = "pipeline"
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 def _check_freq(freq):
@@ -53,21 +48,15 @@ def checked_target(entry, where) -> np.ndarray:
     if present:
         raise ValueError(f"{where} has dynamic covariates {present}; the symbolic model forecasts from the "
                          "target alone and cannot use them: drop these fields")
-    # float32, as GluonTS datasets store targets (AsNumpyArray)
     try:
-        target = np.asarray(entry["target"], dtype=np.float32)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{where}: target is not numeric ({error})") from error
+        target = np.asarray(entry["target"])
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{where}: target is not an array of numbers ({error})") from error
     if target.ndim != 1:
         raise ValueError(f"{where}: target has shape {target.shape}; the symbolic model is univariate "
                          "(give each dimension its own entry)")
-    if target.size == 0:
-        raise ValueError(f"{where}: target is empty")
-    if np.isinf(target).any():
-        raise ValueError(f"{where}: target contains inf (or values beyond float32); only NaN (missing) "
-                         "is allowed")
-    if np.isnan(target).all():
-        raise ValueError(f"{where}: target has no observed value (all NaN)")
+    # float32, as GluonTS datasets store targets (AsNumpyArray)
+    target = check_series(target, f"{where}: target", dtype=np.float32)
     return target
 
 
@@ -116,17 +105,14 @@ class SymbolicFMPredictor(RepresentablePredictor):
     @validated()
     def __init__(self, prediction_length, model_name="symbolic-nano", num_samples=20, forecast_type="quantiles",
                  temperature=1.0, top_k=None, batch_size=64, device="auto", seed=0, freq=None, pipeline=None):
-        super().__init__(prediction_length=_positive_int("prediction_length", prediction_length))
-        self.num_samples = _positive_int("num_samples", num_samples)
-        self.batch_size = _positive_int("batch_size", batch_size)
+        super().__init__(prediction_length=check_positive_int("prediction_length", prediction_length))
+        self.num_samples = check_positive_int("num_samples", num_samples)
+        self.batch_size = check_positive_int("batch_size", batch_size)
         if forecast_type not in FORECAST_TYPES:
             raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
         self.forecast_type = forecast_type
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not (
-                np.isfinite(temperature) and temperature > 0):
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-        self.temperature = float(temperature)
-        self.top_k = None if top_k is None else _positive_int("top_k", top_k)
+        self.temperature = check_positive_number("temperature", temperature)
+        self.top_k = None if top_k is None else check_positive_int("top_k", top_k)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = int(seed)
@@ -176,7 +162,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
         num_samples : int, optional
             Overrides the predictor's ``num_samples`` (``make_evaluation_predictions`` passes it).
         """
-        samples_per_series = self.num_samples if num_samples is None else _positive_int("num_samples", num_samples)
+        samples_per_series = self.num_samples if num_samples is None else check_positive_int("num_samples", num_samples)
         pipeline = self.pipeline
         chunk, empty = [], True
         for index, entry in enumerate(dataset):

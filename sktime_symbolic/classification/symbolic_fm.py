@@ -10,6 +10,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sktime.classification.base import BaseClassifier
 
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
+
 HEADS = ("ridge", "logistic")
 # regularisation grid of the ridge head, as in sktime's ROCKET classifiers
 RIDGE_ALPHAS = np.logspace(-3, 3, 10)
@@ -147,12 +149,8 @@ class SymbolicFMClassifier(BaseClassifier):
 
     def _check_params(self):
         for name in ("batch_size", "fine_tune_steps", "fine_tune_batch_size"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        lr = self.fine_tune_lr
-        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (lr > 0 and np.isfinite(lr)):
-            raise ValueError(f"fine_tune_lr must be a positive number, got {lr!r}")
+            check_positive_int(name, getattr(self, name))
+        check_positive_number("fine_tune_lr", self.fine_tune_lr)
         if not isinstance(self.fine_tune, (bool, np.bool_)):
             raise ValueError(f"fine_tune must be True or False, got {self.fine_tune!r}")
         if self.estimator is None and self.head not in HEADS:
@@ -172,18 +170,7 @@ class SymbolicFMClassifier(BaseClassifier):
         for i, channels in enumerate(instances):
             checked = []
             for c, values in enumerate(channels):
-                name = f"{where}: instance {i}, channel {c}"
-                try:
-                    x = np.asarray(values, dtype=np.float64)
-                except (TypeError, ValueError) as error:
-                    raise ValueError(f"{name} must hold numbers: {error}") from error
-                if x.size == 0:
-                    raise ValueError(f"{name} is empty")
-                if np.isinf(x).any():
-                    raise ValueError(f"{name} contains inf; only NaN (missing) is allowed")
-                if np.isnan(x).all():
-                    raise ValueError(f"{name} has no observed value (all NaN)")
-                checked.append(x)
+                checked.append(check_series(values, f"{where}: instance {i}, channel {c}"))
             out.append(checked)
         return out
 

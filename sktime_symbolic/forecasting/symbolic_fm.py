@@ -11,6 +11,7 @@ import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.pipeline import (
     SymbolicPipeline,
     _as_series_list,
@@ -21,17 +22,6 @@ from sktime_symbolic.model.pipeline import (
 FIT_STRATEGIES = ("zero-shot", "fine-tune")
 # attributes holding a SymbolicPipeline; __getstate__ replaces them by a light reference
 _PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
-
-
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not (
-            np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
 
 
 def _instance_levels(index: pd.MultiIndex):
@@ -189,11 +179,11 @@ class SymbolicFMForecaster(BaseForecaster):
         if self.fit_strategy not in FIT_STRATEGIES:
             raise ValueError(f"fit_strategy must be one of {FIT_STRATEGIES}, got {self.fit_strategy!r}")
         for name in ("num_samples", "batch_size", "fine_tune_steps", "fine_tune_batch_size"):
-            _positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         for name in ("temperature", "fine_tune_lr"):
-            _positive_float(name, getattr(self, name))
+            check_positive_number(name, getattr(self, name))
         if self.top_k is not None:
-            _positive_int("top_k", self.top_k)
+            check_positive_int("top_k", self.top_k)
         seed = self.random_state
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"random_state must be None or a non-negative integer, got {seed!r}")

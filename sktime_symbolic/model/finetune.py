@@ -17,6 +17,7 @@ import lightning as L
 import numpy as np
 import torch
 
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.codec import training_batch
 from sktime_symbolic.model.lightning_module import SymbolicLM
 from sktime_symbolic.model.pipeline import SymbolicPipeline, _as_series_list
@@ -131,10 +132,8 @@ def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_st
     series, _ = _as_series_list(series, "series")
     h = pipeline.cfg.prediction_length if prediction_length is None else prediction_length
     for name, value in (("prediction_length", h), ("max_steps", max_steps), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if not (isinstance(lr, (int, float)) and lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+        check_positive_int(name, value)
+    check_positive_number("lr", lr)
     data = SeriesWindows(series, pipeline.cfg, pipeline.tokenizer, h, batch_size, seed, horizon_weight)
     L.seed_everything(seed, workers=True, verbose=False)
     module = SymbolicLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)

@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from sktime_symbolic.bpe import EOS, MASK, PAD, MotifTokenizer
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
 from sktime_symbolic.model.codec import context_scale, to_codec_units
 from sktime_symbolic.model.config import SymbolicConfig
 from sktime_symbolic.model.transformer import SymbolicTransformer
@@ -42,22 +43,7 @@ def _as_series_list(context, where="context"):
             raise ValueError(f"{where} is an empty list of series")
     else:
         series, single = [context], True
-    out = []
-    for i, x in enumerate(series):
-        name = where if single else f"{where}[{i}]"
-        arr = np.asarray(x)
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        if arr.ndim != 1:
-            raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-        arr = arr.astype(np.float64)
-        if arr.size == 0:
-            raise ValueError(f"{name} is empty")
-        if np.isinf(arr).any():
-            raise ValueError(f"{name} contains inf; only NaN (missing) is allowed")
-        if np.isnan(arr).all():
-            raise ValueError(f"{name} has no observed value (all NaN)")
-        out.append(arr)
+    out = [check_series(x, where if single else f"{where}[{i}]") for i, x in enumerate(series)]
     return out, single
 
 
@@ -183,12 +169,10 @@ class SymbolicPipeline:
     def _check_sampling(self, prediction_length, num_samples, temperature, top_k, batch_size):
         for name, value in (("prediction_length", prediction_length), ("num_samples", num_samples),
                             ("batch_size", batch_size)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if not (isinstance(temperature, (int, float)) and temperature > 0 and np.isfinite(temperature)):
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
-            raise ValueError(f"top_k must be None or a positive integer, got {top_k!r}")
+            check_positive_int(name, value)
+        check_positive_number("temperature", temperature)
+        if top_k is not None:
+            check_positive_int("top_k", top_k)
 
     def forecast(self, context, prediction_length, num_samples=20, temperature=1.0, top_k=None, seed=0,
                  batch_size=64):
