@@ -54,6 +54,16 @@ def test_save_load_round_trip_gives_identical_forecasts(trained, series, tmp_pat
     np.testing.assert_array_equal(a, b)
 
 
+def test_state_round_trip_gives_identical_forecasts(trained, series):
+    import pickle
+
+    pipe = trained[0]
+    again = SymbolicPipeline.from_state(pickle.loads(pickle.dumps(pipe.to_state())), device="cpu")
+    assert again.model is not pipe.model
+    np.testing.assert_array_equal(pipe.forecast(series, 9, num_samples=3, seed=1),
+                                  again.forecast(series, 9, num_samples=3, seed=1))
+
+
 def test_quantiles_are_monotone_and_horizon_beyond_training(trained, series):
     pipe = trained[0]
     h = 3 * CONFIGS["tiny"].prediction_length  # longer than trained: sampled paths continue

@@ -271,10 +271,7 @@ class SymbolicFMClassifier(BaseClassifier):
         pipeline = state.pop("pipeline_", None)
         if pipeline is not None and state.get("_fine_tuned"):
             # fine-tuned weights are fitted state; stored on CPU so any machine can unpickle them
-            state["_tuned_weights"] = {
-                "config": pipeline.cfg, "tokenizer": pipeline.tokenizer, "card": pipeline.card,
-                "state": {k: v.detach().cpu() for k, v in pipeline.model.state_dict().items()},
-            }
+            state["_tuned_weights"] = pipeline.to_state()
         state["_had_pipeline"] = pipeline is not None
         return state
 
@@ -284,11 +281,9 @@ class SymbolicFMClassifier(BaseClassifier):
         had_pipeline = state.pop("_had_pipeline", False)
         self.__dict__.update(state)
         if tuned is not None:
-            from sktime_symbolic.model import SymbolicPipeline, SymbolicTransformer
+            from sktime_symbolic.model import SymbolicPipeline
 
-            model = SymbolicTransformer(tuned["config"])
-            model.load_state_dict(tuned["state"])
-            self.pipeline_ = SymbolicPipeline(model, tuned["tokenizer"], device=self.device, card=tuned["card"])
+            self.pipeline_ = SymbolicPipeline.from_state(tuned, device=self.device)
         elif had_pipeline:
             self.pipeline_ = self._load_pipeline()
 

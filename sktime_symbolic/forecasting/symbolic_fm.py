@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,20 +25,6 @@ _PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
 def _instance_levels(index: pd.MultiIndex):
     """Levels naming a series; a scalar for panels, so that their keys are scalars as in sktime."""
     return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
-
-
-def _pack(pipeline: SymbolicPipeline) -> dict:
-    """Pickle-ready bytes of a pipeline in the format of :meth:`SymbolicPipeline.save`."""
-    with tempfile.TemporaryDirectory() as directory:
-        pipeline.save(directory)
-        return {p.name: p.read_bytes() for p in Path(directory).iterdir()}
-
-
-def _unpack(files: dict, device) -> SymbolicPipeline:
-    with tempfile.TemporaryDirectory() as directory:
-        for name, data in files.items():
-            (Path(directory) / name).write_bytes(data)
-        return SymbolicPipeline.from_pretrained(directory, device=device)
 
 
 class SymbolicFMForecaster(BaseForecaster):
@@ -356,7 +340,7 @@ class SymbolicFMForecaster(BaseForecaster):
     # ------------------------------------------------------------------ persistence
 
     def __getstate__(self):
-        """Shared weights are pickled as a reference, fine-tuned ones as the saved files."""
+        """Shared weights are pickled as a reference, fine-tuned ones with their CPU weights."""
         state = self.__dict__.copy()
         packed = {}
         for attr in _PIPELINE_ATTRS:
@@ -368,7 +352,7 @@ class SymbolicFMForecaster(BaseForecaster):
             elif pipe is shared_pipeline(self.model_name, self.device):
                 packed[attr] = ("shared", None)
             else:
-                packed[attr] = ("files", _pack(pipe))
+                packed[attr] = ("state", pipe.to_state())
             del state[attr]
         state["_packed_pipelines"] = packed
         return state
@@ -386,7 +370,7 @@ class SymbolicFMForecaster(BaseForecaster):
             elif kind == "shared":
                 pipe = self._shared()
             else:
-                pipe = _unpack(payload, self.device)
+                pipe = SymbolicPipeline.from_state(payload, self.device)
             setattr(self, attr, pipe)
 
     # ------------------------------------------------------------------ testing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -252,6 +253,19 @@ class SymbolicPipeline:
         return out[0] if single else out
 
     # ------------------------------------------------------------------ persistence
+
+    def to_state(self) -> dict:
+        """Config, tokenizer, card and CPU weights: what estimators pickle for a fine-tuned
+        pipeline, so that it unpickles on any machine (:meth:`from_state`)."""
+        return {"config": self.cfg.to_dict(), "tokenizer": self.tokenizer, "card": copy.deepcopy(self.card),
+                "weights": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}}
+
+    @classmethod
+    def from_state(cls, state: dict, device="auto") -> "SymbolicPipeline":
+        """The pipeline :meth:`to_state` described, on ``device``."""
+        model = SymbolicTransformer(SymbolicConfig.from_dict(state["config"]))
+        model.load_state_dict(state["weights"])
+        return cls(model, state["tokenizer"], device=device, card=state["card"])
 
     def save(self, directory):
         """Write ``model.safetensors``, ``tokenizer.npz`` and ``model_card.json`` (config + card)."""
