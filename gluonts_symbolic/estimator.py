@@ -225,7 +225,8 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     # ------------------------------------------------------------------ training
 
     def _trainer_options(self, checkpoint, validating):
-        options = dict(accelerator="auto", logger=False, enable_model_summary=False, enable_progress_bar=False,
+        # Lightning's progress bar on, as in GluonTS's own estimators; trainer_kwargs can turn it off
+        options = dict(accelerator="auto", logger=False, enable_model_summary=False, enable_progress_bar=True,
                        gradient_clip_val=1.0)
         if validating:
             # the training stream never ends an epoch: validate every so many steps instead

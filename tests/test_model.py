@@ -91,6 +91,17 @@ def test_shorter_horizon_paths_are_the_start_of_longer_ones(trained, series):
     np.testing.assert_allclose(short, long[..., :4], rtol=1e-9)
 
 
+def test_progress_bar_reports_batches_and_changes_nothing(trained, series, capsys):
+    pipe = trained[0]
+    quiet = pipe.forecast(series, 5, num_samples=2, batch_size=2)
+    shown = pipe.forecast(series, 5, num_samples=2, batch_size=2, progress=True)
+    err = capsys.readouterr().err
+    assert "forecast" in err and "2/2" in err
+    np.testing.assert_array_equal(quiet, shown)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        pipe.embed(series, batch_size=0)
+
+
 def test_nan_in_context_becomes_mask(trained, series):
     pipe = trained[0]
     x = series[0].copy()

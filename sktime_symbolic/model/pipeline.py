@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
 from sktime_symbolic.bpe import EOS, MASK, PAD, MotifTokenizer
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
@@ -176,7 +177,7 @@ class SymbolicPipeline:
             check_positive_int("top_k", top_k)
 
     def forecast(self, context, prediction_length, num_samples=20, temperature=1.0, top_k=None, seed=0,
-                 batch_size=64):
+                 batch_size=64, progress=False):
         """Sample paths of the next ``prediction_length`` values.
 
         Parameters
@@ -192,6 +193,8 @@ class SymbolicPipeline:
             With the context values it seeds each series' own generator.
         batch_size : int, default=64
             Series per forward pass (times ``num_samples`` rows while sampling).
+        progress : bool, default=False
+            Show a progress bar over the batches (tqdm).
 
         Returns
         -------
@@ -202,7 +205,7 @@ class SymbolicPipeline:
         series, single = _as_series_list(context)
         h, S = int(prediction_length), int(num_samples)
         out = np.empty((len(series), S, h))
-        for start in range(0, len(series), batch_size):
+        for start in tqdm(range(0, len(series), batch_size), desc="forecast", unit="batch", disable=not progress):
             chunk = series[start:start + batch_size]
             prompts, loc, scale = self.encode_contexts(chunk)
             # drawn step by step: step t's uniforms do not depend on h, so a shorter horizon's
@@ -235,14 +238,16 @@ class SymbolicPipeline:
         return quantiles, samples.mean(axis=-2)
 
     @torch.inference_mode()
-    def embed(self, context, batch_size=64) -> np.ndarray:
+    def embed(self, context, batch_size=64, progress=False) -> np.ndarray:
         """Final hidden states averaged over each context's tokens and its ORIGIN token.
 
-        Returns an array of shape (n_series, d_model), or (d_model,) for one 1D context.
+        Returns an array of shape (n_series, d_model), or (d_model,) for one 1D context;
+        ``progress`` shows a progress bar over the batches.
         """
+        check_positive_int("batch_size", batch_size)
         series, single = _as_series_list(context)
         out = []
-        for start in range(0, len(series), batch_size):
+        for start in tqdm(range(0, len(series), batch_size), desc="embed", unit="batch", disable=not progress):
             prompts, _, _ = self.encode_contexts(series[start:start + batch_size])
             tokens, valid = self._pad_left(prompts)
             with self._autocast():
