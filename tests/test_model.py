@@ -102,6 +102,24 @@ def test_progress_bar_reports_batches_and_changes_nothing(trained, series, capsy
         pipe.embed(series, batch_size=0)
 
 
+def test_plot_forecast_draws_median_and_intervals(trained, series):
+    import matplotlib
+
+    from sktime_symbolic.model.plotting import plot_forecast
+
+    matplotlib.use("Agg")
+    pipe = trained[0]
+    ax = pipe.plot_forecast(series[0], 12, num_samples=6, actual=np.zeros(12))
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["history", "median", "actual"] and len(ax.collections) == 2
+    q, _ = pipe.predict_quantiles(series[0], 12, quantile_levels=[0.5], num_samples=6)
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), q[0])
+    with pytest.raises(ValueError, match="one series"):
+        pipe.plot_forecast(series, 12)
+    with pytest.raises(ValueError, match="must include 0.5"):
+        plot_forecast(np.ones(5), np.ones((2, 3)), levels=[0.1, 0.9])
+
+
 def test_nan_in_context_becomes_mask(trained, series):
     pipe = trained[0]
     x = series[0].copy()

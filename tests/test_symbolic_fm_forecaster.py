@@ -282,3 +282,22 @@ def test_update_with_params_fine_tunes_again_on_all_data():
     f.update(y[-6:] * 1.01, update_params=True)
     assert f.pipeline_ is not first
     assert f.pipeline_.card["fine_tuning"]["n_series"] == 1
+
+
+def test_plot_draws_history_median_intervals_and_actual():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    y = load_airline()
+    f = _forecaster(num_samples=8).fit(y[:-6], fh=np.arange(1, 7))
+    ax = f.plot(y_true=y[-6:], coverage=(0.5, 0.9), n_history=24)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"history", "median", "actual"}
+    assert len(lines["history"].get_xdata()) == 24
+    np.testing.assert_allclose(lines["median"].get_ydata(), f.predict().to_numpy())
+    assert len(ax.collections) == 2  # the 90% and 50% bands
+    with pytest.raises(ValueError, match="coverage must be in"):
+        f.plot(coverage=1.2)
+    panel = _forecaster().fit(_panel(), fh=[1, 2])
+    with pytest.raises(ValueError, match="plot draws one univariate series"):
+        panel.plot()

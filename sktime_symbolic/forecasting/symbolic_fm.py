@@ -337,6 +337,50 @@ class SymbolicFMForecaster(BaseForecaster):
         return pd.DataFrame(values, index=self._index(keys, fh_abs),
                             columns=self._get_columns(method="predict_quantiles", alpha=alpha))
 
+    # ------------------------------------------------------------------ plotting
+
+    def plot(self, y_true=None, coverage=(0.5, 0.8), n_history=None, ax=None):
+        """Plot the history, the median forecast over ``fh`` and its intervals (matplotlib).
+
+        sktime's ``plot_series`` needs seaborn; this needs only matplotlib. One univariate
+        series only (for a panel, fit a forecaster on the series to plot).
+
+        Parameters
+        ----------
+        y_true : pd.Series or None
+            Observed values over the horizon, drawn dashed.
+        coverage : float or sequence of float, default=(0.5, 0.8)
+            Central interval(s) to shade.
+        n_history : int or None
+            Last values of the history to draw; default four times the horizon.
+        ax : matplotlib Axes or None
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        from sktime_symbolic.model.plotting import plot_forecast
+
+        self.check_is_fitted()
+        y = getattr(self, "_cur_y", None)
+        if y is None or isinstance(y.index, pd.MultiIndex) or y.shape[1] != 1:
+            raise ValueError("plot draws one univariate series; this forecaster was fitted on a panel, "
+                             "hierarchy or multivariate data")
+        coverages = np.atleast_1d(np.asarray(coverage, dtype=np.float64))
+        if ((coverages <= 0) | (coverages >= 1)).any():
+            raise ValueError(f"coverage must be in (0, 1), got {coverage}")
+        levels = sorted({0.5, *np.round((1 - coverages) / 2, 10), *np.round((1 + coverages) / 2, 10)})
+        quantiles = self.predict_quantiles(alpha=levels)
+        n = 4 * len(quantiles) if n_history is None else check_positive_int("n_history", n_history)
+        history = y.iloc[-n:, 0]
+
+        def positions(index):
+            return index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
+
+        return plot_forecast(history.to_numpy(), quantiles.to_numpy().T, levels, positions(history.index),
+                             positions(quantiles.index), None if y_true is None else np.asarray(y_true), ax,
+                             title=f"{type(self).__name__} ({self.fit_strategy})")
+
     # ------------------------------------------------------------------ persistence
 
     def __getstate__(self):

@@ -237,6 +237,21 @@ class SymbolicPipeline:
         quantiles = np.moveaxis(np.quantile(samples, np.sort(levels), axis=-2), 0, -2)
         return quantiles, samples.mean(axis=-2)
 
+    def plot_forecast(self, context, prediction_length, levels=(0.1, 0.25, 0.5, 0.75, 0.9), actual=None, ax=None,
+                      **kwargs):
+        """Plot one context and its forecast's median and central intervals (matplotlib).
+
+        Keyword arguments go to :meth:`forecast`; returns the matplotlib Axes.
+        """
+        from sktime_symbolic.model.plotting import plot_forecast
+
+        series, single = _as_series_list(context)
+        if not single:
+            raise ValueError("plot_forecast draws one series: pass a 1D context")
+        quantiles, _ = self.predict_quantiles(series[0], prediction_length, quantile_levels=levels, **kwargs)
+        history = series[0][-self.cfg.context_length:]
+        return plot_forecast(history, quantiles, sorted(levels), actual=actual, ax=ax)
+
     @torch.inference_mode()
     def embed(self, context, batch_size=64, progress=False) -> np.ndarray:
         """Final hidden states averaged over each context's tokens and its ORIGIN token.
