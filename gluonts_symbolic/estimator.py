@@ -121,7 +121,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     >>> import numpy as np, pandas as pd
     >>> data = [{"start": pd.Period("2020-01-01", "h"), "target": np.sin(np.arange(300) / 4)}]
     >>> estimator = SymbolicFMEstimator(prediction_length=12, max_steps=2, batch_size=4, device="cpu",
-    ...                                 trainer_kwargs={"accelerator": "cpu"})
+    ...                                 trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
     >>> predictor = estimator.train(data)
     >>> predictor.pipeline.card["fine_tuning"]["steps"]
     2
