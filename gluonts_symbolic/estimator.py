@@ -175,17 +175,18 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     def create_transformation(self) -> UnivariateTarget:
         return UnivariateTarget()
 
-    def create_lightning_module(self, base: SymbolicPipeline | None = None) -> SymbolicLM:
+    def create_lightning_module(self, base: SymbolicPipeline | None = None, from_scratch=None) -> SymbolicLM:
         """A module starting from ``base`` (default ``model_name``'s weights), or from random
-        weights when ``from_scratch``."""
+        weights when ``from_scratch`` (default: the estimator's)."""
         base = self._base_pipeline() if base is None else base
+        from_scratch = self.from_scratch if from_scratch is None else from_scratch
         hparams = dict(lr=self.lr, weight_decay=self.weight_decay, warmup_steps=self.warmup_steps,
                        max_steps=self.max_steps)
-        if self.from_scratch is False:
+        if from_scratch is False:
             return SymbolicLM.from_pipeline(base, **hparams)
         cfg = base.cfg
-        if self.from_scratch is not True:
-            cfg = CONFIGS[self.from_scratch].replace(**{name: getattr(base.cfg, name) for name in CODEC_FIELDS})
+        if from_scratch is not True:
+            cfg = CONFIGS[from_scratch].replace(**{name: getattr(base.cfg, name) for name in CODEC_FIELDS})
         return SymbolicLM(cfg.to_dict(), **hparams)
 
     def create_training_data_loader(self, data, module, tokenizer=None, start_step=0, **kwargs):
@@ -262,13 +263,9 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         if val_entries is not None and not val_entries:
             raise ValueError("validation data is empty")
         L.seed_everything(self.seed, workers=True, verbose=False)
-        if from_predictor is not None:
-            base = from_predictor.pipeline
-            module = SymbolicLM.from_pipeline(base, lr=self.lr, weight_decay=self.weight_decay,
-                                              warmup_steps=self.warmup_steps, max_steps=self.max_steps)
-        else:
-            base = self._base_pipeline()
-            module = self.create_lightning_module(base)
+        # continuing from a predictor always starts from its weights
+        base = self._base_pipeline() if from_predictor is None else from_predictor.pipeline
+        module = self.create_lightning_module(base, from_scratch=None if from_predictor is None else False)
         # a resumed run continues the window stream where the checkpoint stopped
         start_step = 0 if ckpt_path is None else int(torch.load(ckpt_path, map_location="cpu",
                                                                 weights_only=True)["global_step"])

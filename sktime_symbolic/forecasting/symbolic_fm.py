@@ -9,13 +9,8 @@ import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
-from sktime_symbolic.model._checks import check_positive_int, check_positive_number
-from sktime_symbolic.model.pipeline import (
-    SymbolicPipeline,
-    _as_series_list,
-    resolve_device,
-    shared_pipeline,
-)
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
+from sktime_symbolic.model.pipeline import SymbolicPipeline, resolve_device, shared_pipeline
 
 FIT_STRATEGIES = ("zero-shot", "fine-tune")
 # attributes holding a SymbolicPipeline; __getstate__ replaces them by a light reference
@@ -199,14 +194,12 @@ class SymbolicFMForecaster(BaseForecaster):
         Every series is validated (empty, non-numeric, inf, all NaN) with its key in the message.
         """
         if not isinstance(y.index, pd.MultiIndex):
-            values, _ = _as_series_list(y.iloc[:, 0].to_numpy(), "y")
-            return None, values, [y.index[-1]]
+            return None, [check_series(y.iloc[:, 0].to_numpy(), "y")], [y.index[-1]]
         keys, arrays, lasts = [], [], []
         for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
             for c in y.columns:
-                values, _ = _as_series_list(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else
-                                            f"y[{key!r}, {c!r}]")
-                arrays.extend(values)
+                arrays.append(check_series(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else
+                                           f"y[{key!r}, {c!r}]"))
             keys.append(key)
             lasts.append(frame.index.get_level_values(-1)[-1])
         return keys, arrays, lasts
