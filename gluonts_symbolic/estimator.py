@@ -196,8 +196,10 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         if not series:
             raise ValueError("training data is empty")
         tokenizer = self._base_pipeline().tokenizer if tokenizer is None else tokenizer
-        windows = _RankedWindows(series, module.model.cfg, tokenizer, self.prediction_length, self.batch_size,
-                                 self.seed, self.horizon_weight, start_step=start_step)
+        cfg, weight = module.model.cfg, self.horizon_weight
+        windows = _RankedWindows(series, cfg.context_length,
+                                 lambda c, x: training_batch(cfg, tokenizer, c, x, weight), self.prediction_length,
+                                 self.batch_size, self.seed, start_step=start_step)
         return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
 
     def create_validation_data_loader(self, data, module, tokenizer=None, **kwargs):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 import warnings
 from pathlib import Path
@@ -14,14 +13,17 @@ from gluonts.core.serde import dump_json, load_json
 from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor, RepresentablePredictor
 
-from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
 from sktime_symbolic.model import (
     QUANTILE_LEVELS,
     SymbolicPipeline,
     available_models,
+    load_pretrained,
     resolve_device,
     shared_pipeline,
 )
+from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state, sampling_options
+from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
+from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
 FORECAST_KEYS = [str(level) for level in QUANTILE_LEVELS] + ["mean"]
 FORECAST_TYPES = ("quantiles", "samples")
@@ -124,11 +126,12 @@ class SymbolicFMPredictor(RepresentablePredictor):
         self.model_name = model_name
         self.device = resolve_device(device)
         self.freq = _check_freq(freq)
-        if pipeline is not None and not isinstance(pipeline, SymbolicPipeline):
-            raise ValueError(f"pipeline must be a SymbolicPipeline or None, got {type(pipeline).__name__}")
+        if pipeline is not None and not isinstance(pipeline, (SymbolicPipeline, QuantilePipeline)):
+            raise ValueError(f"pipeline must be a SymbolicPipeline, a QuantilePipeline or None, "
+                             f"got {type(pipeline).__name__}")
         if pipeline is not None and pipeline.device != self.device:
-            # a copy: the caller's pipeline (maybe shared) stays where it is
-            pipeline = SymbolicPipeline(copy.deepcopy(pipeline.model), pipeline.tokenizer, self.device, pipeline.card)
+            # a copy on this device: the caller's pipeline (maybe shared) stays where it is
+            pipeline = pipeline_from_state(pipeline.to_state(), self.device)
         self._pipeline = pipeline
 
     @property
@@ -179,22 +182,24 @@ class SymbolicFMPredictor(RepresentablePredictor):
             yield from self._forecast_chunk(pipeline, chunk, samples_per_series)
 
     def _forecast_chunk(self, pipeline, chunk, num_samples):
-        samples = pipeline.forecast([target for _, _, target in chunk], self.prediction_length,
-                                    num_samples=num_samples, temperature=self.temperature, top_k=self.top_k,
-                                    seed=self.seed, batch_size=self.batch_size)
+        series = [target for _, _, target in chunk]
+        options = sampling_options(pipeline, num_samples, self.temperature, self.top_k, self.seed, self.batch_size)
+        if self.forecast_type == "samples":
+            forecasts = pipeline.forecast(series, self.prediction_length, **options)
+        else:
+            quantiles, mean = forecast_quantiles(pipeline, series, self.prediction_length, QUANTILE_LEVELS, options)
+            forecasts = np.concatenate([quantiles, mean[:, None]], axis=1)
         with warnings.catch_warnings():
             # pandas deprecates business-day periods; GluonTS data sets still use them
             warnings.filterwarnings("ignore", message=".*BDay.*", category=FutureWarning)
             starts = [start + len(target) for _, start, target in chunk]
-        for (entry, _, _), start, paths in zip(chunk, starts, samples):
+        for (entry, _, _), start, arrays in zip(chunk, starts, forecasts):
             info = entry.get("info")
             if self.forecast_type == "samples":
-                yield SampleForecast(paths.astype(np.float32), start_date=start, item_id=entry.get("item_id"),
+                yield SampleForecast(arrays.astype(np.float32), start_date=start, item_id=entry.get("item_id"),
                                      info=info)
             else:
-                quantiles = np.quantile(paths, QUANTILE_LEVELS, axis=0)
-                arrays = np.vstack([quantiles, paths.mean(axis=0)[None]]).astype(np.float32)
-                yield QuantileForecast(arrays, start_date=start, forecast_keys=FORECAST_KEYS,
+                yield QuantileForecast(arrays.astype(np.float32), start_date=start, forecast_keys=FORECAST_KEYS,
                                        item_id=entry.get("item_id"), info=info)
 
     # ------------------------------------------------------------------ persistence
@@ -228,5 +233,5 @@ class SymbolicFMPredictor(RepresentablePredictor):
         if device is not None:
             kwargs["device"] = str(resolve_device(device))
         if (path / PIPELINE_DIR).is_dir():
-            kwargs["pipeline"] = SymbolicPipeline.from_pretrained(path / PIPELINE_DIR, device=kwargs["device"])
+            kwargs["pipeline"] = load_pretrained(path / PIPELINE_DIR, device=kwargs["device"])
         return cls(**kwargs)

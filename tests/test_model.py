@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from sktime_symbolic.model import CONFIGS, SymbolicPipeline, SymbolicTransformer, load_pretrained
+from sktime_symbolic.model.codec import training_batch
 from sktime_symbolic.model.finetune import SeriesWindows, fine_tune
 from sktime_symbolic.model.lightning_module import SymbolicLM
 from sktime_symbolic.model.pretrain import pretrain
@@ -195,7 +196,8 @@ def test_fine_tuning_fits_the_given_series_and_leaves_the_pipeline_alone():
     pipe = load_pretrained(SHIPPED, device="cpu")
     before = {k: v.clone() for k, v in pipe.model.state_dict().items()}
     y = 10 + 3 * np.sin(2 * np.pi * np.arange(600) / 24)
-    windows = SeriesWindows([y], pipe.cfg, pipe.tokenizer, 24, batch_size=16, seed=1)
+    windows = SeriesWindows([y], pipe.cfg.context_length, lambda c, h: training_batch(pipe.cfg, pipe.tokenizer, c, h),
+                            24, batch_size=16, seed=1)
     held_out = windows.batch(10_000)
 
     def window_loss(p):

@@ -9,6 +9,7 @@ import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
+from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state, sampling_options
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
 from sktime_symbolic.model.pipeline import SymbolicPipeline, resolve_device, shared_pipeline
 
@@ -291,10 +292,10 @@ class SymbolicFMForecaster(BaseForecaster):
 
     # ------------------------------------------------------------------ prediction
 
-    def _sample(self, fh):
-        """``(samples, columns per series, keys, fh_abs)``: one pipeline call for all series.
+    def _quantiles(self, fh, levels):
+        """``(quantiles, columns per series, keys, fh_abs)``: one pipeline call for all series.
 
-        ``samples`` has shape (n_series, num_samples, h) with ``h`` the longest step count
+        ``quantiles`` has shape (n_series, len(levels), h) with ``h`` the longest step count
         of any series; ``columns[i]`` are the columns of series ``i`` at ``fh``'s time points.
         """
         keys, series, lasts = self._instances(self._cur_y)
@@ -302,10 +303,10 @@ class SymbolicFMForecaster(BaseForecaster):
         # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series
         steps = [self._steps(fh_abs, last, fh_abs.freq) for last in lasts]
         horizon = max(int(s.max()) for s in steps)
-        samples = self.pipeline_.forecast(series, horizon, num_samples=int(self.num_samples),
-                                          temperature=float(self.temperature), top_k=self.top_k,
-                                          seed=self._seed(), batch_size=int(self.batch_size))
-        return samples, [s - 1 for s in steps], keys, pd.Index(fh_abs.to_pandas())
+        options = sampling_options(self.pipeline_, self.num_samples, self.temperature, self.top_k, self._seed(),
+                                   self.batch_size)
+        quantiles, _ = forecast_quantiles(self.pipeline_, series, horizon, levels, options)
+        return quantiles, [s - 1 for s in steps], keys, pd.Index(fh_abs.to_pandas())
 
     def _index(self, keys, fh_abs):
         if keys is None:
@@ -315,18 +316,15 @@ class SymbolicFMForecaster(BaseForecaster):
         return pd.MultiIndex.from_tuples(rows, names=names)
 
     def _predict(self, fh, X=None):
-        """Median of the sample paths."""
-        samples, columns, keys, fh_abs = self._sample(fh)
-        median = np.median(samples, axis=1)
-        values = np.concatenate([median[i, cols] for i, cols in enumerate(columns)])
+        """The median forecast."""
+        quantiles, columns, keys, fh_abs = self._quantiles(fh, [0.5])
+        values = np.concatenate([quantiles[i, 0, cols] for i, cols in enumerate(columns)])
         return pd.DataFrame(values, index=self._index(keys, fh_abs), columns=self._cur_y.columns)
 
     def _predict_quantiles(self, fh, X, alpha):
-        """Empirical quantiles at levels ``alpha`` of the same sample paths as ``predict``."""
-        samples, columns, keys, fh_abs = self._sample(fh)
-        levels = np.asarray(alpha, dtype=np.float64)
-        quantiles = np.quantile(samples, levels, axis=1)  # (levels, n_series, h)
-        values = np.concatenate([quantiles[:, i, cols].T for i, cols in enumerate(columns)])
+        """Quantiles at levels ``alpha``, from the same forecast as ``predict``."""
+        quantiles, columns, keys, fh_abs = self._quantiles(fh, alpha)
+        values = np.concatenate([quantiles[i][:, cols].T for i, cols in enumerate(columns)])
         return pd.DataFrame(values, index=self._index(keys, fh_abs),
                             columns=self._get_columns(method="predict_quantiles", alpha=alpha))
 
@@ -407,7 +405,7 @@ class SymbolicFMForecaster(BaseForecaster):
             elif kind == "shared":
                 pipe = self._shared()
             else:
-                pipe = SymbolicPipeline.from_state(payload, self.device)
+                pipe = pipeline_from_state(payload, self.device)
             setattr(self, attr, pipe)
 
     # ------------------------------------------------------------------ testing

@@ -35,20 +35,19 @@ class SeriesWindows(torch.utils.data.IterableDataset):
     Parameters
     ----------
     series : list of 1D float arrays (NaN = missing)
-    cfg : SymbolicConfig
-    tokenizer : fitted MotifTokenizer of the pipeline
+    context_length : int, longest context of a window
+    make_batch : callable ``(contexts, horizons) -> batch``, the model's training tensors
     prediction_length : int, horizon of the training windows
     batch_size : int
     seed : int
-    horizon_weight : float, loss weight of horizon tokens (context tokens weigh 1)
     """
 
-    def __init__(self, series, cfg, tokenizer, prediction_length, batch_size=32, seed=0, horizon_weight=1.0):
+    def __init__(self, series, context_length, make_batch, prediction_length, batch_size=32, seed=0):
         super().__init__()
         self.series = [np.asarray(x, dtype=np.float64) for x in series]
-        self.cfg, self.tokenizer = cfg, tokenizer
+        self.context_length, self.make_batch = int(context_length), make_batch
         self.prediction_length, self.batch_size = int(prediction_length), int(batch_size)
-        self.seed, self.horizon_weight = int(seed), float(horizon_weight)
+        self.seed = int(seed)
         origins = np.array([max(0, len(x) - self.prediction_length - MIN_CONTEXT + 1) for x in self.series])
         if origins.sum() == 0:
             longest = max(len(x) for x in self.series)
@@ -67,9 +66,9 @@ class SeriesWindows(torch.utils.data.IterableDataset):
             before = int(draw - (self._cumulative[i - 1] if i else 0))
             origin = MIN_CONTEXT + before
             x = self.series[i]
-            contexts.append(x[max(0, origin - self.cfg.context_length):origin])
+            contexts.append(x[max(0, origin - self.context_length):origin])
             horizons.append(x[origin:origin + self.prediction_length])
-        return training_batch(self.cfg, self.tokenizer, contexts, horizons, self.horizon_weight)
+        return self.make_batch(contexts, horizons)
 
     def __iter__(self):
         index = 0
@@ -95,27 +94,28 @@ def _quiet_lightning():
         logger.setLevel(level)
 
 
-def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_steps=100, lr=1e-4, batch_size=32,
+def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, batch_size=32,
               seed=0, horizon_weight=1.0, trainer_kwargs=None, progress=False) -> SymbolicPipeline:
     """A fine-tuned copy of ``pipeline`` (the given pipeline is left unchanged).
 
     Parameters
     ----------
-    pipeline : SymbolicPipeline
+    pipeline : SymbolicPipeline or QuantilePipeline
     series : 1D array, 2D array (one series per row) or list of 1D arrays; NaN is missing
     prediction_length : int or None, horizon of the training windows (None: the model's)
     max_steps : int, optimiser steps
     lr : float, peak learning rate (linear warm-up over a tenth of the steps, cosine decay)
     batch_size : int, windows per step
     seed : int, seeds the windows and Lightning
-    horizon_weight : float, loss weight of horizon tokens
+    horizon_weight : float, loss weight of horizon tokens (SymbolicPipeline only: a
+        QuantilePipeline's loss is on the horizon alone)
     trainer_kwargs : dict, passed to :class:`lightning.Trainer` (accelerator, devices,
         precision, callbacks, default_root_dir, ...); by default no logger and no checkpoints
     progress : bool, show Lightning's progress bar and messages (quiet by default)
 
     Returns
     -------
-    SymbolicPipeline on ``pipeline``'s device, its card extended with the fine-tuning budget.
+    A pipeline of the same class on ``pipeline``'s device, its card extended with the fine-tuning budget.
 
     Examples
     --------
@@ -127,16 +127,33 @@ def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_st
     >>> tuned.card["fine_tuning"]["steps"]
     2
     """
-    if not isinstance(pipeline, SymbolicPipeline):
-        raise ValueError(f"pipeline must be a SymbolicPipeline, got {type(pipeline).__name__}")
+    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+    from sktime_symbolic.model.quantile_pretrain import QuantileLM
+    from sktime_symbolic.model.quantile_pretrain import training_batch as quantile_batch
+
+    if not isinstance(pipeline, (SymbolicPipeline, QuantilePipeline)):
+        raise ValueError(f"pipeline must be a SymbolicPipeline or QuantilePipeline, got {type(pipeline).__name__}")
     series, _ = _as_series_list(series, "series")
     h = pipeline.cfg.prediction_length if prediction_length is None else prediction_length
     for name, value in (("prediction_length", h), ("max_steps", max_steps), ("batch_size", batch_size)):
         check_positive_int(name, value)
     check_positive_number("lr", lr)
-    data = SeriesWindows(series, pipeline.cfg, pipeline.tokenizer, h, batch_size, seed, horizon_weight)
+    hparams = dict(lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
+    if isinstance(pipeline, QuantilePipeline):
+        if h > pipeline.cfg.prediction_length:
+            # one forward pass covers the model's horizon; longer forecasts roll it forward
+            h = pipeline.cfg.prediction_length
+        codec = pipeline.codec
+        data = SeriesWindows(series, pipeline.context_length,
+                             lambda c, x: quantile_batch(codec, c, x, pipeline.cfg.prediction_length), h, batch_size,
+                             seed)
+        module = QuantileLM.from_pipeline(pipeline, **hparams)
+    else:
+        data = SeriesWindows(series, pipeline.cfg.context_length,
+                             lambda c, x: training_batch(pipeline.cfg, pipeline.tokenizer, c, x, horizon_weight), h,
+                             batch_size, seed)
+        module = SymbolicLM.from_pipeline(pipeline, **hparams)
     L.seed_everything(seed, workers=True, verbose=False)
-    module = SymbolicLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
     options = dict(max_steps=max_steps, logger=False, enable_checkpointing=False, enable_model_summary=False,
                    enable_progress_bar=progress, gradient_clip_val=1.0, accelerator="cpu"
                    if pipeline.device.type == "cpu" else "auto")
@@ -149,4 +166,6 @@ def fine_tune(pipeline: SymbolicPipeline, series, prediction_length=None, max_st
     card["fine_tuning"] = {"steps": int(trainer.global_step), "batch_size": int(batch_size), "lr": float(lr),
                            "prediction_length": int(h), "n_series": len(series), "seed": int(seed),
                            "wall_time_s": time.perf_counter() - started}
+    if isinstance(pipeline, QuantilePipeline):
+        return QuantilePipeline(module.model.cpu().eval(), pipeline.codec, device=pipeline.device, card=card)
     return SymbolicPipeline(module.model.cpu().eval(), pipeline.tokenizer, device=pipeline.device, card=card)

@@ -21,6 +21,8 @@ from sktime_symbolic.model.transformer import SymbolicTransformer
 
 QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 WEIGHTS_FILE, TOKENIZER_FILE, CARD_FILE = "model.safetensors", "tokenizer.npz", "model_card.json"
+# a directory holding this file was saved by a QuantilePipeline (its codec's fitted state)
+QUANTILE_CODEC_FILE = "codec.npz"
 
 
 def resolve_device(device) -> torch.device:
@@ -345,8 +347,9 @@ def available_models() -> list[str]:
     return sorted(p.name for p in WEIGHTS_DIR.iterdir() if (p / CARD_FILE).is_file())
 
 
-def load_pretrained(name="symbolic-nano", device="auto") -> SymbolicPipeline:
-    """Load shipped weights by name (no network), or a directory written by :meth:`SymbolicPipeline.save`.
+def load_pretrained(name="symbolic-nano", device="auto"):
+    """Load shipped weights by name (no network), or a directory written by :meth:`SymbolicPipeline.save`
+    or :meth:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline.save`.
 
     Examples
     --------
@@ -363,6 +366,10 @@ def load_pretrained(name="symbolic-nano", device="auto") -> SymbolicPipeline:
         if str(name) not in available_models():
             raise ValueError(f"unknown model {str(name)!r}; shipped: {available_models()}")
         path = WEIGHTS_DIR / str(name)
+    if (path / CARD_FILE).is_file() and (path / QUANTILE_CODEC_FILE).is_file():
+        from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+
+        return QuantilePipeline.from_pretrained(path, device=device)
     return SymbolicPipeline.from_pretrained(path, device=device)
 
 

@@ -1,0 +1,304 @@
+"""Codecs of the quantile encoder: contexts to token features, on a robust per-series scale.
+
+A codec turns validated float64 contexts into the encoder's input: one feature vector
+(and, for symbolic codecs, one symbol id) per token, left-padded into a batch. Two codecs
+share the scaling and the batch layout:
+
+- :class:`PieceCodec` (the product): each token is one piece of the context's ABBA
+  polygonal chain. Piece boundaries come from the ABBA compression, the symbol from a
+  JABBA codebook over (length, increment) fitted on synthetic data, and the continuous
+  content (the piece's values resampled to ``n_resample`` points, its length, its observed
+  share, where it ends) keeps the exact level at the forecast origin.
+- :class:`PatchCodec` (the reference of the design bake-off): fixed patches of
+  ``patch_size`` values plus their observed mask, Chronos-Bolt's input.
+
+Scaling (:func:`robust_loc_scale`): location = median, scale = 1.4826 * median absolute
+deviation (falling back to the mean absolute deviation when more than half the points
+equal the median, e.g. intermittent demand), both in float64 on the observed points. A
+floor relative to the location (``rel_floor * |loc|``) keeps a constant series finite;
+an all-zero series gets scale 1. So ``y -> a*y + c`` maps loc and scale exactly to
+``a*loc + c`` and ``a*scale`` (for ``a > 0``), one outlier moves neither, and values
+are clipped to ``[-clip, clip]`` scale units, so one spike cannot flatten the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sktime_symbolic.abba import compress
+from sktime_symbolic.abba.digitization import Codebook, cluster
+
+#: the (length, increment) symbol of padding positions
+PAD_SYMBOL = 0
+
+
+def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-9) -> tuple[float, float]:
+    """``(median, robust scale)`` of the observed (non-NaN) values, in float64.
+
+    Examples
+    --------
+    >>> robust_loc_scale(np.array([1.0, 2.0, 3.0, 1e6]))
+    (2.5, 2.2239)
+    >>> robust_loc_scale(np.array([5.0, 5.0, 5.0]))
+    (5.0, 5e-09)
+    """
+    x = np.asarray(context, dtype=np.float64)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        raise ValueError("context has no observed value")
+    loc = float(np.median(x))
+    dev = np.abs(x - loc)
+    scale = 1.4826 * float(np.median(dev))
+    if scale == 0.0:
+        # more than half the points sit at the median (intermittent demand, steps)
+        scale = 1.2533 * float(dev.mean())
+    scale = max(scale, rel_floor * abs(loc))
+    if scale == 0.0:
+        scale = 1.0
+    if not np.isfinite(scale) or not np.isfinite(loc):
+        raise ValueError("context values overflow float64 arithmetic (its spread is not finite)")
+    return loc, scale
+
+
+def scale_contexts(contexts, clip: float, rel_floor: float = 1e-9):
+    """``(z, loc, scale)``: each context in its own robust units, clipped to ``+-clip``."""
+    z, loc, scale = [], np.empty(len(contexts)), np.empty(len(contexts))
+    for i, x in enumerate(contexts):
+        try:
+            loc[i], scale[i] = robust_loc_scale(x, rel_floor)
+        except ValueError as error:
+            raise ValueError(f"series {i}: {error}") from None
+        with np.errstate(over="ignore", invalid="ignore"):
+            z.append(np.clip((x - loc[i]) / scale[i], -clip, clip))
+    return z, loc, scale
+
+
+def fill_missing(z: np.ndarray) -> np.ndarray:
+    """Linear interpolation over NaN (ends take the nearest observed value)."""
+    missing = np.isnan(z)
+    if not missing.any():
+        return z
+    idx = np.arange(z.size)
+    return np.interp(idx, idx[~missing], z[~missing])
+
+
+def _left_pad(rows: list, width: int, fill=0.0, dtype=np.float32) -> np.ndarray:
+    """Stack arrays of shape (n_i, ...) into (n, width, ...), right-aligned (left padding)."""
+    tail = rows[0].shape[1:]
+    out = np.full((len(rows), width, *tail), fill, dtype=dtype)
+    for i, r in enumerate(rows):
+        if len(r):
+            out[i, width - len(r):] = r[-width:]
+    return out
+
+
+@njit(cache=True)
+def merge_short_pieces(lengths, offsets, min_len):
+    """Join consecutive pieces of each chain until each spans at least ``min_len`` steps.
+
+    A chain's leftover short tail joins its last piece, so every token still ends at a
+    breakpoint of the ABBA chain and the last one at the forecast origin. Returns the new
+    ``(lengths, offsets)``.
+    """
+    out = np.empty_like(lengths)
+    new_offsets = np.zeros_like(offsets)
+    count = 0
+    for i in range(offsets.shape[0] - 1):
+        first = count
+        run = 0
+        for j in range(offsets[i], offsets[i + 1]):
+            run += lengths[j]
+            if run >= min_len:
+                out[count] = run
+                count += 1
+                run = 0
+        if run > 0 or count == first:
+            if count > first:
+                out[count - 1] += run
+            else:
+                out[count] = run
+                count += 1
+        new_offsets[i + 1] = count
+    return out[:count], new_offsets
+
+
+class TokenBatch(dict):
+    """Encoder input: ``features`` (B, T, F) float32, ``symbols`` (B, T) int64, ``valid`` (B, T)
+    bool, ``last`` (B,) the last context value in scale units, ``loc`` and ``scale`` (B,) float64."""
+
+
+class PatchCodec:
+    """Fixed patches of ``patch_size`` scaled values and their observed mask (the reference).
+
+    Parameters
+    ----------
+    patch_size : int
+    clip : float
+    context_length : int
+        Longest context; longer ones keep their last ``context_length`` values.
+    """
+
+    kind = "patch"
+
+    def __init__(self, patch_size=16, clip=30.0, context_length=512):
+        self.patch_size, self.clip, self.context_length = int(patch_size), float(clip), int(context_length)
+        self.n_features = 2 * self.patch_size + 1
+        self.n_symbols = 1
+        self.max_tokens = -(-self.context_length // self.patch_size)
+
+    def config(self) -> dict:
+        return {"kind": self.kind, "patch_size": self.patch_size, "clip": self.clip,
+                "context_length": self.context_length}
+
+    def encode(self, contexts) -> TokenBatch:
+        contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
+        z, loc, scale = scale_contexts(contexts, self.clip)
+        p = self.patch_size
+        rows, lasts = [], np.empty(len(z))
+        for i, zi in enumerate(z):
+            n_tok = -(-zi.size // p)
+            padded = np.full(n_tok * p, np.nan)
+            padded[n_tok * p - zi.size:] = zi
+            observed = ~np.isnan(padded)
+            lasts[i] = fill_missing(zi)[-1]
+            ends = (np.arange(n_tok) - (n_tok - 1)) / self.max_tokens
+            rows.append(np.concatenate((np.nan_to_num(padded).reshape(n_tok, p), observed.reshape(n_tok, p),
+                                        ends[:, None]), axis=1))
+        width = max(len(r) for r in rows)
+        features = _left_pad(rows, width)
+        valid = _left_pad([np.ones(len(r), dtype=bool) for r in rows], width, False, bool)
+        return TokenBatch(features=features, symbols=np.zeros(valid.shape, dtype=np.int64), valid=valid,
+                          last=lasts, loc=loc, scale=scale)
+
+    def state(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config: dict, state: dict) -> "PatchCodec":
+        return cls(config["patch_size"], config["clip"], config["context_length"])
+
+
+class PieceCodec:
+    """ABBA pieces as adaptive patches: one token per piece of the context's polygonal chain.
+
+    Parameters
+    ----------
+    tol : float
+        ABBA compression tolerance in scale units (larger: longer pieces, fewer tokens).
+    max_len : int
+        Longest ABBA piece, so a straight context still gives a few tokens.
+    min_len : int
+        Consecutive pieces are joined until a token spans at least ``min_len`` steps
+        (:func:`merge_short_pieces`): rough series give short pieces, and the cost of a
+        training step grows with the number of tokens.
+    n_symbols : int
+        JABBA symbols (k-means over scaled (length, increment)); id 0 is padding.
+    n_resample : int
+        Points each piece's values are resampled to.
+    clip, context_length : see :class:`PatchCodec`
+    """
+
+    kind = "piece"
+
+    def __init__(self, tol=0.3, max_len=32, min_len=8, n_symbols=64, n_resample=16, clip=30.0, context_length=512):
+        self.tol, self.max_len, self.n_symbols_fit = float(tol), int(max_len), int(n_symbols)
+        self.min_len = int(min_len)
+        self.n_resample, self.clip, self.context_length = int(n_resample), float(clip), int(context_length)
+        self.n_features = self.n_resample + 3
+        self.n_symbols = self.n_symbols_fit + 1
+        self.max_tokens = self.context_length - 1
+
+    def config(self) -> dict:
+        return {"kind": self.kind, "tol": self.tol, "max_len": self.max_len, "min_len": self.min_len,
+                "n_symbols": self.n_symbols_fit,
+                "n_resample": self.n_resample, "clip": self.clip, "context_length": self.context_length}
+
+    def fit(self, contexts, seed=0) -> "PieceCodec":
+        """Fit the symbol codebook on (synthetic) contexts, scaled as :meth:`encode` scales them.
+
+        As in JABBA, a piece is the point (length, increment), each coordinate divided by
+        its standard deviation over the pieces, and k-means++ / Lloyd picks the symbols.
+        """
+        z, _, _ = scale_contexts([np.asarray(x, dtype=np.float64) for x in contexts], self.clip)
+        lengths, _, increments = self._chain([fill_missing(x) for x in z if x.size > 1])
+        raw = np.stack((lengths.astype(np.float64), increments), axis=1)
+        self.piece_std_ = np.where(raw.std(axis=0) > 0, raw.std(axis=0), 1.0)
+        centers, _ = cluster(raw / self.piece_std_, "kmeans", k=self.n_symbols_fit, random_state=seed)
+        self._set_centers(centers)
+        return self
+
+    def _set_centers(self, centers):
+        self.centers_ = np.ascontiguousarray(centers, dtype=np.float64)
+        self._codebook = Codebook(self.centers_)
+
+    def _chain(self, z_filled: list):
+        """``(lengths, offsets, increments)`` of the merged ABBA chains of scaled, gap-filled contexts."""
+        chain = compress(z_filled, tol=self.tol, max_len=self.max_len)
+        lengths, offsets = merge_short_pieces(chain.lengths, chain.offsets, self.min_len)
+        flat = np.concatenate(z_filled)
+        starts = np.concatenate([np.cumsum(np.concatenate(([0], lengths[offsets[i]:offsets[i + 1]])))[:-1]
+                                 + sum(len(x) for x in z_filled[:i]) for i in range(len(z_filled))])
+        return lengths, offsets, flat[starts + lengths] - flat[starts]
+
+    def pieces(self, z_filled: list):
+        """``(lengths, offsets, symbols)`` of the chains of scaled, gap-filled contexts (symbols from 1)."""
+        lengths, offsets, increments = self._chain(z_filled)
+        points = np.stack((lengths.astype(np.float64), increments), axis=1) / self.piece_std_
+        return lengths, offsets, self._codebook.assign(points) + 1
+
+    def encode(self, contexts) -> TokenBatch:
+        if not hasattr(self, "centers_"):
+            raise ValueError("PieceCodec is not fitted")
+        contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
+        z, loc, scale = scale_contexts(contexts, self.clip)
+        filled = [fill_missing(x) for x in z]
+        # a one-point context is one piece of length 0
+        short = [i for i, x in enumerate(filled) if x.size < 2]
+        chains = [np.append(x, x[-1]) if x.size < 2 else x for x in filled]
+        lengths, offsets, codes = self.pieces(chains)
+        rows, lasts = [], np.empty(len(z))
+        k = self.n_resample
+        grid = np.linspace(0.0, 1.0, k)
+        for i, (x, zi) in enumerate(zip(chains, z)):
+            ln = lengths[offsets[i]:offsets[i + 1]].astype(np.float64)
+            starts = np.concatenate(([0.0], np.cumsum(ln)[:-1]))
+            positions = starts[:, None] + ln[:, None] * grid[None, :]
+            values = np.interp(positions, np.arange(x.size), x)
+            observed = ~np.isnan(zi)
+            cum = np.concatenate(([0], np.cumsum(observed)))
+            s_idx, e_idx = starts.astype(np.int64), (starts + ln).astype(np.int64)
+            share = (cum[np.minimum(e_idx + 1, zi.size)] - cum[s_idx]) / (e_idx - s_idx + 1)
+            if i in short:
+                ln = ln * 0.0
+            ends = ((starts + ln) - (x.size - 1)) / self.context_length
+            rows.append(np.concatenate((values, (ln / self.max_len)[:, None], share[:, None], ends[:, None]), axis=1))
+            lasts[i] = x[-1]
+        sym_rows = [codes[offsets[i]:offsets[i + 1]] for i in range(len(z))]
+        width = max(len(r) for r in rows)
+        features = _left_pad(rows, width)
+        symbols = _left_pad([s[:, None] for s in sym_rows], width, PAD_SYMBOL, np.int64)[..., 0]
+        valid = _left_pad([np.ones((len(r), 1), dtype=bool) for r in rows], width, False, bool)[..., 0]
+        return TokenBatch(features=features, symbols=symbols, valid=valid, last=lasts, loc=loc, scale=scale)
+
+    def state(self) -> dict:
+        """The fitted codebook as arrays (what :meth:`from_config` needs)."""
+        return {"centers": self.centers_, "piece_std": self.piece_std_}
+
+    @classmethod
+    def from_config(cls, config: dict, state: dict) -> "PieceCodec":
+        codec = cls(config["tol"], config["max_len"], config["min_len"], config["n_symbols"], config["n_resample"],
+                    config["clip"], config["context_length"])
+        codec.piece_std_ = np.asarray(state["piece_std"], dtype=np.float64)
+        codec._set_centers(state["centers"])
+        return codec
+
+
+CODECS = {"patch": PatchCodec, "piece": PieceCodec}
+
+
+def codec_from_config(config: dict, state: dict):
+    """The codec a ``config()`` dict describes, with its fitted ``state()``."""
+    if config.get("kind") not in CODECS:
+        raise ValueError(f"unknown codec kind {config.get('kind')!r}; known: {sorted(CODECS)}")
+    return CODECS[config["kind"]].from_config(config, state)

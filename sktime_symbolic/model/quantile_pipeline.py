@@ -1,0 +1,243 @@
+"""Forecasting pipeline of the quantile encoder: a codec and a model kept apart (like Chronos-Bolt's).
+
+The codec scales each context robustly and turns it into tokens
+(:mod:`~sktime_symbolic.model.piece_codec`); one forward pass of the encoder gives the
+quantiles of the next ``cfg.prediction_length`` values. Longer horizons continue
+autoregressively: the median is appended to the context and the model is run again.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from sktime_symbolic.model._checks import check_positive_int
+from sktime_symbolic.model.pipeline import (
+    CARD_FILE,
+    QUANTILE_CODEC_FILE as CODEC_FILE,
+    WEIGHTS_FILE,
+    _as_series_list,
+    resolve_device,
+)
+from sktime_symbolic.model.piece_codec import codec_from_config
+from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder
+
+
+
+def interpolate_quantiles(quantiles, trained_levels, levels):
+    """Quantiles at ``levels`` from those at ``trained_levels`` (axis -2), linear in the level;
+    levels outside the trained range take the outermost trained quantile."""
+    trained = np.asarray(trained_levels)
+    out = np.empty(quantiles.shape[:-2] + (len(levels), quantiles.shape[-1]))
+    for j, q in enumerate(levels):
+        hi = int(np.clip(np.searchsorted(trained, q), 1, len(trained) - 1))
+        lo = hi - 1
+        w = float(np.clip((q - trained[lo]) / (trained[hi] - trained[lo]), 0.0, 1.0))
+        out[..., j, :] = (1 - w) * quantiles[..., lo, :] + w * quantiles[..., hi, :]
+    return out
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class QuantilePipeline:
+    """Zero-shot probabilistic forecaster: codec tokens in, quantiles out, one pass per horizon chunk.
+
+    Parameters
+    ----------
+    model : QuantileEncoder
+    codec : PieceCodec or PatchCodec
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when present (bf16 autocast), else CPU (fp32).
+    card : dict, optional
+        Model card (training budget, data, scores) stored with the weights.
+    """
+
+    def __init__(self, model: QuantileEncoder, codec, device="auto", card=None):
+        if not isinstance(model, QuantileEncoder):
+            raise ValueError(f"model must be a QuantileEncoder, got {type(model).__name__}")
+        if model.cfg.n_features != codec.n_features or model.cfg.n_symbols != codec.n_symbols:
+            raise ValueError("model and codec disagree on the token features or symbols")
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.codec = codec
+        self.cfg = model.cfg
+        self.card = dict(card or {})
+        self.levels = np.asarray(self.cfg.quantile_levels)
+
+    @property
+    def context_length(self) -> int:
+        return self.codec.context_length
+
+    def _autocast(self):
+        if self.device.type == "cuda":
+            return torch.autocast("cuda", dtype=torch.bfloat16)
+        return torch.autocast("cpu", enabled=False)
+
+    @torch.inference_mode()
+    def _quantiles_one_pass(self, contexts):
+        """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64."""
+        tokens = self.codec.encode(contexts)
+        args = [torch.as_tensor(tokens[k], device=self.device) for k in ("features", "symbols", "valid")]
+        last = torch.as_tensor(tokens["last"], dtype=torch.float32, device=self.device)
+        with self._autocast():
+            z = self.model(*args, last).float().cpu().numpy().astype(np.float64)
+        z = np.sort(z, axis=1)  # quantiles never cross
+        return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None]
+
+    def _quantiles(self, contexts, prediction_length):
+        chunks, contexts = [], list(contexts)
+        covered = 0
+        median = int(np.argmin(np.abs(self.levels - 0.5)))
+        while covered < prediction_length:
+            q = self._quantiles_one_pass(contexts)
+            chunks.append(q)
+            covered += q.shape[-1]
+            if covered < prediction_length:
+                contexts = [np.concatenate((c, q[i, median]))[-self.context_length:] for i, c in enumerate(contexts)]
+        return np.concatenate(chunks, axis=-1)[..., :prediction_length]
+
+    def predict_quantiles(self, context, prediction_length, quantile_levels=None, batch_size=256, progress=False):
+        """``(quantiles, mean)`` of shapes (n, len(levels), h) and (n, h); a 1D context drops the first axis.
+
+        Levels other than the trained ones are interpolated linearly between trained levels;
+        the mean is the average of the trained quantiles (they are evenly spaced in level).
+        A forecast that is not finite is an error naming the series.
+        """
+        h = check_positive_int("prediction_length", prediction_length)
+        check_positive_int("batch_size", batch_size)
+        levels = self.levels if quantile_levels is None else np.asarray(quantile_levels, dtype=np.float64)
+        if levels.ndim != 1 or levels.size == 0 or ((levels <= 0) | (levels >= 1)).any():
+            raise ValueError(f"quantile_levels must be a non-empty list of numbers in (0, 1), got {quantile_levels}")
+        series, single = _as_series_list(context)
+        trained = np.empty((len(series), len(self.levels), h))
+        for start in tqdm(range(0, len(series), batch_size), desc="forecast", unit="batch", disable=not progress):
+            trained[start:start + batch_size] = self._quantiles(series[start:start + batch_size], h)
+        bad = ~np.isfinite(trained).all(axis=(1, 2))
+        if bad.any():
+            raise ValueError(f"the forecast of series {int(np.flatnonzero(bad)[0])} is not finite: "
+                             "its values are too large for float64 arithmetic")
+        mean = trained.mean(axis=1)
+        same = levels.shape == self.levels.shape and np.allclose(levels, self.levels)
+        quantiles = trained if same else interpolate_quantiles(trained, self.levels, np.sort(levels))
+        return (quantiles[0], mean[0]) if single else (quantiles, mean)
+
+    def forecast(self, context, prediction_length, num_samples=20, seed=0, batch_size=256, progress=False):
+        """Sample paths (n, num_samples, h): each step drawn from the piecewise-linear quantile
+        function through the trained levels (independently across steps).
+
+        Each series' draws come from a generator seeded by ``seed`` and the series' values,
+        so a series gets the same draws whatever else is in the batch (its quantiles agree to
+        float32 rounding: the batch is left-padded to its widest context).
+        """
+        check_positive_int("num_samples", num_samples)
+        series, single = _as_series_list(context)
+        quantiles, _ = self.predict_quantiles(series, prediction_length, batch_size=batch_size, progress=progress)
+        quantiles = quantiles.reshape(len(series), len(self.levels), -1)
+        out = np.empty((len(series), num_samples, quantiles.shape[-1]))
+        for i, x in enumerate(series):
+            digest = hashlib.blake2b(np.int64(seed).tobytes() + np.ascontiguousarray(x).tobytes(), digest_size=8)
+            rng = np.random.default_rng(int.from_bytes(digest.digest(), "little"))
+            u = rng.uniform(self.levels[0], self.levels[-1], size=(num_samples, quantiles.shape[-1]))
+            for t in range(quantiles.shape[-1]):
+                out[i, :, t] = np.interp(u[:, t], self.levels, quantiles[i, :, t])
+        return out[0] if single else out
+
+    @torch.inference_mode()
+    def embed(self, context, batch_size=256, progress=False) -> np.ndarray:
+        """Encoder states averaged over each context's tokens and the REG token: (n, d_model)."""
+        check_positive_int("batch_size", batch_size)
+        series, single = _as_series_list(context)
+        out = []
+        for start in tqdm(range(0, len(series), batch_size), desc="embed", unit="batch", disable=not progress):
+            tokens = self.codec.encode(series[start:start + batch_size])
+            args = [torch.as_tensor(tokens[k], device=self.device) for k in ("features", "symbols", "valid")]
+            with self._autocast():
+                hidden = self.model.hidden_states(*args).float()
+            keep = torch.cat((args[2], torch.ones_like(args[2][:, :1])), dim=1).float()[..., None]
+            out.append(((hidden * keep).sum(1) / keep.sum(1)).cpu().numpy())
+        out = np.concatenate(out)
+        return out[0] if single else out
+
+    def plot_forecast(self, context, prediction_length, levels=(0.1, 0.25, 0.5, 0.75, 0.9), actual=None, ax=None):
+        """Plot one context with the forecast's median and central intervals; returns the Axes."""
+        from sktime_symbolic.model.plotting import plot_forecast
+
+        series, single = _as_series_list(context)
+        if not single:
+            raise ValueError("plot_forecast draws one series: pass a 1D context")
+        quantiles, _ = self.predict_quantiles(series[0], prediction_length, quantile_levels=levels)
+        return plot_forecast(series[0][-self.context_length:], quantiles, sorted(levels), actual=actual, ax=ax)
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_state(self) -> dict:
+        """Config, codec, card and CPU weights (what estimators pickle; see :meth:`from_state`)."""
+        return {"config": self.cfg.to_dict(), "codec": {"config": self.codec.config(), "state": self.codec.state()},
+                "card": copy.deepcopy(self.card),
+                "weights": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}}
+
+    @classmethod
+    def from_state(cls, state: dict, device="auto") -> "QuantilePipeline":
+        model = QuantileEncoder(QuantileConfig.from_dict(state["config"]))
+        model.load_state_dict(state["weights"])
+        codec = codec_from_config(state["codec"]["config"], state["codec"]["state"])
+        return cls(model, codec, device=device, card=state["card"])
+
+    def save(self, directory):
+        """Write ``model.safetensors``, ``codec.npz`` and ``model_card.json`` (config, codec, sha256 of each file)."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        weights = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        save_file(weights, str(directory / WEIGHTS_FILE), metadata={"format": "pt"})
+        np.savez(directory / CODEC_FILE, **self.codec.state())
+        card = {**self.card, "config": self.cfg.to_dict(), "codec": self.codec.config(),
+                "sha256": {name: _sha256(directory / name) for name in (WEIGHTS_FILE, CODEC_FILE)}}
+        (directory / CARD_FILE).write_text(json.dumps(card, indent=2))
+
+    @classmethod
+    def from_pretrained(cls, directory, device="auto") -> "QuantilePipeline":
+        """Load what :meth:`save` wrote; a missing, altered or mismatched file raises ValueError naming it."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        for name in (WEIGHTS_FILE, CODEC_FILE, CARD_FILE):
+            if not (directory / name).is_file():
+                raise ValueError(f"{directory} lacks {name}; not a saved QuantilePipeline")
+        card_path = directory / CARD_FILE
+        try:
+            card = json.loads(card_path.read_text())
+            cfg = QuantileConfig.from_dict(card["config"])
+            codec_config, digests = card["codec"], card["sha256"]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
+            raise ValueError(f"{card_path} is corrupt: {error}") from error
+        for name in (WEIGHTS_FILE, CODEC_FILE):
+            if digests.get(name) != _sha256(directory / name):
+                raise ValueError(f"{directory / name} does not match the sha256 in {card_path}: altered or damaged")
+        try:
+            with np.load(directory / CODEC_FILE) as data:
+                codec = codec_from_config(codec_config, dict(data))
+        except Exception as error:  # np.load raises zip/OS errors on damaged files
+            raise ValueError(f"{directory / CODEC_FILE} is corrupt: {type(error).__name__}: {error}") from error
+        try:
+            weights = load_file(str(directory / WEIGHTS_FILE))
+        except (SafetensorError, OSError, RuntimeError) as error:
+            raise ValueError(f"{directory / WEIGHTS_FILE} is corrupt: {error}") from error
+        model = QuantileEncoder(cfg)
+        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        found = {k: tuple(v.shape) for k, v in weights.items()}
+        if expected != found:
+            diff = sorted(set(expected.items()) ^ set(found.items()))[:4]
+            raise ValueError(f"{directory / WEIGHTS_FILE} does not match the model config; first differences: {diff}")
+        model.load_state_dict(weights)
+        return cls(model, codec, device=device, card=card)

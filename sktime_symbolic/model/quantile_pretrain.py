@@ -1,0 +1,317 @@
+"""Pretraining the quantile encoder on synthetic series only.
+
+``python -m sktime_symbolic.model.quantile_pretrain --codec piece --out DIR --max-minutes 30``
+
+The synthetic series are generated once into a pool (``pool.npy``, KernelSynth, CauKer and
+S2 with TSMixup), then every training batch is a pure function of ``(seed, batch index)``:
+which pool series, the context length, the forecast origin and the missing values. A
+resumed run (``--resume``) therefore sees the batches an uninterrupted one would, and
+under DDP rank ``r`` of ``w`` takes batches ``r, r + w, ...`` (no two ranks repeat one).
+Generating the pool in advance keeps the training step free of generator work (the
+share of wall time spent waiting for data is logged as ``data_wait``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from sktime_symbolic.model.piece_codec import CODECS, PatchCodec, PieceCodec, codec_from_config
+from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, pinball_loss
+from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
+
+POOL_LENGTH = 640
+GENERATOR_WEIGHTS = {"kernelsynth": 0.5, "cauker": 0.3, "s2": 0.2}
+
+
+def make_pool(n: int, seed: int, stream: int, length: int = POOL_LENGTH, progress: bool = True) -> np.ndarray:
+    """``n`` synthetic series of ``length`` values (float32), a pure function of ``(seed, stream)``."""
+    generators = {"kernelsynth": KernelSynth(length), "cauker": CauKer(length), "s2": S2Generator(length)}
+    mixture = SyntheticMixture(generators, weights=GENERATOR_WEIGHTS, seed=seed * 1000 + stream,
+                               mixup_prob=0.3)
+    out = np.empty((n, length), dtype=np.float32)
+    chunk = 256
+    for start in tqdm(range(0, n, chunk), desc="synthetic pool", unit="chunk", disable=not progress):
+        samples = mixture.samples(np.arange(start, min(n, start + chunk)))
+        out[start:start + len(samples)] = np.stack([s["target"] for s in samples])
+    return out
+
+
+def load_or_make_pool(path, n, seed, stream, progress=True) -> np.ndarray:
+    path = Path(path)
+    if path.is_file():
+        pool = np.load(path, mmap_mode="r")
+        if pool.shape[0] >= n:
+            return pool
+    pool = make_pool(n, seed, stream, progress=progress)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, pool)
+    return pool
+
+
+def sample_window(pool, rng, context_length, prediction_length, min_context, missing_prob):
+    """One (context, horizon) pair from a random pool series, with random length and gaps."""
+    series = pool[int(rng.integers(pool.shape[0]))].astype(np.float64)
+    # half the contexts are full length (what users pass), the rest spread down to min_context
+    n_ctx = context_length if rng.random() < 0.5 else int(rng.integers(min_context, context_length + 1))
+    start = int(rng.integers(0, series.size - n_ctx - prediction_length + 1))
+    ctx = series[start:start + n_ctx].copy()
+    hor = series[start + n_ctx:start + n_ctx + prediction_length]
+    if rng.random() < missing_prob and n_ctx > 8:
+        n_missing = int(rng.uniform(0, 0.2) * n_ctx)
+        gap = int(rng.integers(0, n_missing + 1))
+        g0 = int(rng.integers(0, n_ctx - gap + 1))
+        ctx[g0:g0 + gap] = np.nan
+        ctx[rng.choice(n_ctx, size=n_missing - gap, replace=False)] = np.nan
+        if np.isnan(ctx).all():
+            ctx[-1] = series[start + n_ctx - 1]
+    return ctx, hor
+
+
+def training_batch(codec, contexts, horizons, prediction_length=None):
+    """Tensors of a batch: the codec's tokens plus the horizon in each context's scale units.
+
+    Horizons shorter than ``prediction_length`` (default: the longest given) are padded, and
+    ``observed`` marks the values that carry loss (NaN in a horizon carries none).
+    """
+    tokens = codec.encode(contexts)
+    h = max(len(x) for x in horizons) if prediction_length is None else prediction_length
+    target = np.full((len(horizons), h), np.nan)
+    for i, (x, m, s) in enumerate(zip(horizons, tokens["loc"], tokens["scale"])):
+        target[i, :len(x)] = (np.asarray(x, dtype=np.float64)[:h] - m) / s
+    observed = ~np.isnan(target)
+    target = np.clip(np.nan_to_num(target), -codec.clip, codec.clip)
+    return {"features": torch.from_numpy(tokens["features"]), "symbols": torch.from_numpy(tokens["symbols"]),
+            "valid": torch.from_numpy(tokens["valid"]), "last": torch.from_numpy(tokens["last"].astype(np.float32)),
+            "target": torch.from_numpy(target.astype(np.float32)), "observed": torch.from_numpy(observed)}
+
+
+class WindowStream(torch.utils.data.IterableDataset):
+    """Endless batches from a pool; batch ``i`` is a pure function of ``(seed, i)``."""
+
+    def __init__(self, pool, codec, batch_size, prediction_length, seed=0, start_batch=0, rank=0, world_size=1,
+                 min_context=32, missing_prob=0.2):
+        super().__init__()
+        self.pool, self.codec, self.batch_size, self.h = pool, codec, batch_size, prediction_length
+        self.seed, self.start_batch, self.rank, self.world_size = seed, start_batch, rank, world_size
+        self.min_context, self.missing_prob = min_context, missing_prob
+
+    def batch(self, index):
+        pairs = [sample_window(self.pool, np.random.default_rng([self.seed, index, b]), self.codec.context_length,
+                               self.h, self.min_context, self.missing_prob) for b in range(self.batch_size)]
+        return training_batch(self.codec, [p[0] for p in pairs], [p[1] for p in pairs])
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        worker, n_workers = (0, 1) if info is None else (info.id, info.num_workers)
+        step = self.start_batch + worker
+        while True:
+            yield self.batch(step * self.world_size + self.rank)
+            step += n_workers
+
+
+class QuantileLM(L.LightningModule):
+    """Pinball loss over the quantile levels, AdamW with linear warm-up and cosine decay to 10%."""
+
+    def __init__(self, config: dict, lr=1e-3, weight_decay=0.01, warmup_steps=200, max_steps=10000):
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = QuantileEncoder(QuantileConfig.from_dict(config))
+        self._wait = 0.0
+        self._t_batch_end = None
+
+    @classmethod
+    def from_pipeline(cls, pipeline, **hparams) -> "QuantileLM":
+        """A module starting from a copy of ``pipeline``'s weights (the pipeline is untouched)."""
+        module = cls(pipeline.cfg.to_dict(), **hparams)
+        module.model.load_state_dict({k: v.detach().cpu() for k, v in pipeline.model.state_dict().items()})
+        return module
+
+    def loss(self, batch):
+        pred = self.model(batch["features"], batch["symbols"], batch["valid"], batch["last"])
+        h = batch["target"].shape[1]
+        return pinball_loss(pred[..., :h].float(), batch["target"], self.model.cfg.quantile_levels,
+                            batch["observed"])
+
+    def on_train_batch_start(self, batch, batch_idx):
+        if self._t_batch_end is not None:
+            self._wait = time.perf_counter() - self._t_batch_end
+
+    def training_step(self, batch, batch_idx):
+        loss = self.loss(batch)
+        self.log("train_loss", loss, prog_bar=True, on_step=True, batch_size=batch["target"].shape[0])
+        self.log("tokens", float(batch["valid"].sum()), on_step=True, batch_size=1)
+        self.log("data_wait_s", self._wait, on_step=True, batch_size=1)
+        return loss
+
+    def on_train_batch_end(self, *args):
+        self._t_batch_end = time.perf_counter()
+
+    def validation_step(self, batch, batch_idx):
+        loss = self.loss(batch)
+        self.log("val_loss", loss, prog_bar=True, on_epoch=True, sync_dist=True, batch_size=batch["target"].shape[0])
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        decay = [p for p in self.parameters() if p.ndim >= 2]
+        no_decay = [p for p in self.parameters() if p.ndim < 2]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp.weight_decay},
+                                 {"params": no_decay, "weight_decay": 0.0}], lr=hp.lr, betas=(0.9, 0.95))
+
+        def schedule(step):
+            if step < hp.warmup_steps:
+                return (step + 1) / hp.warmup_steps
+            progress = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
+            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
+class StreamData(L.LightningDataModule):
+    """Training stream from the pool (resumes at the restored global step) and fixed validation batches."""
+
+    def __init__(self, pool, val_pool, codec, batch_size, prediction_length, seed, num_workers, val_batches):
+        super().__init__()
+        self.pool, self.val_pool, self.codec = pool, val_pool, codec
+        self.batch_size, self.h, self.seed, self.num_workers = batch_size, prediction_length, seed, num_workers
+        self.val_batches = val_batches
+
+    def train_dataloader(self):
+        t = self.trainer
+        stream = WindowStream(self.pool, self.codec, self.batch_size, self.h, self.seed,
+                              start_batch=t.global_step, rank=t.global_rank, world_size=t.world_size)
+        return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=self.num_workers,
+                                           persistent_workers=self.num_workers > 0)
+
+    def val_dataloader(self):
+        stream = WindowStream(self.val_pool, self.codec, 64, self.h, seed=12345, missing_prob=0.0)
+        batches = [stream.batch(i) for i in range(self.val_batches)]
+        return torch.utils.data.DataLoader(batches, batch_size=None)
+
+
+class StopAfterMinutes(L.Callback):
+    """End this chunk after a wall time (Lightning's ``max_time`` also counts restored time)."""
+
+    def __init__(self, minutes):
+        self.seconds, self.started = 60.0 * minutes, time.perf_counter()
+
+    def on_train_batch_end(self, trainer, *args):
+        if time.perf_counter() - self.started >= self.seconds:
+            trainer.should_stop = True
+
+
+def build_codec(kind, pool, seed, **options):
+    codec = CODECS[kind](**options)
+    if isinstance(codec, PieceCodec):
+        rng = np.random.default_rng(seed)
+        codec.fit([pool[i].astype(np.float64)[:codec.context_length] for i in rng.choice(len(pool), 2000, False)],
+                  seed=seed)
+    return codec
+
+
+def pretrain(out, codec="piece", codec_options=None, model_options=None, max_steps=20000, max_minutes=None,
+             batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
+             val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None):
+    """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
+    ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline."""
+    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    pool_dir = Path(pool_dir) if pool_dir else out
+    pool = load_or_make_pool(pool_dir / f"pool_seed{seed}.npy", pool_size, seed, stream=2, progress=progress)
+    val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{seed}.npy", 2000, seed, stream=3, progress=progress)
+    codec_json, codec_npz = out / "codec.json", out / "codec.npz"
+    if resume:
+        codec_obj = codec_from_config(json.loads(codec_json.read_text()), dict(np.load(codec_npz)))
+    else:
+        codec_obj = build_codec(codec, pool, seed, **(codec_options or {}))
+        codec_json.write_text(json.dumps(codec_obj.config()))
+        np.savez(codec_npz, **codec_obj.state())
+    model_options = dict(model_options or {})
+    cfg_path = out / "model_config.json"
+    if resume:
+        cfg = QuantileConfig.from_dict(json.loads(cfg_path.read_text()))
+    else:
+        cfg = QuantileConfig(n_features=codec_obj.n_features, n_symbols=codec_obj.n_symbols,
+                             max_tokens=codec_obj.max_tokens, **model_options)
+        cfg_path.write_text(json.dumps(cfg.to_dict()))
+    L.seed_everything(seed, workers=True, verbose=False)
+    torch.manual_seed(seed)
+    module = QuantileLM(cfg.to_dict(), lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps)
+    data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches)
+    ckpt_dir = out / "checkpoints"
+    ckpt_path = ckpt_dir / "last.ckpt"
+    if resume and not ckpt_path.is_file():
+        raise ValueError(f"resume given but {ckpt_path} does not exist")
+    checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath=ckpt_dir, every_n_train_steps=250, save_last=True,
+                                                     save_top_k=0)
+    callbacks = [checkpoint] + ([StopAfterMinutes(max_minutes)] if max_minutes else [])
+    logger = L.pytorch.loggers.CSVLogger(out, name="logs")
+    cuda = torch.cuda.is_available() and accelerator != "cpu"
+    trainer = L.Trainer(max_steps=max_steps, accelerator=accelerator, devices=devices, logger=logger,
+                        callbacks=callbacks, enable_progress_bar=progress, log_every_n_steps=10,
+                        enable_model_summary=False, gradient_clip_val=1.0, val_check_interval=val_every,
+                        check_val_every_n_epoch=None, num_sanity_val_steps=0,
+                        precision="bf16-mixed" if cuda else "32-true")
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if resume else None)
+    trainer.save_checkpoint(ckpt_path)  # also when a chunk ends between checkpoints
+    budget_path = out / "budget.json"
+    budget = json.loads(budget_path.read_text()) if resume and budget_path.exists() else {"wall_time_s": 0.0,
+                                                                                           "chunks": []}
+    wall = time.perf_counter() - started
+    device = torch.cuda.get_device_name() if cuda else f"CPU ({torch.get_num_threads()} threads)"
+    budget["wall_time_s"] += wall
+    budget["steps"] = int(trainer.global_step)
+    budget["chunks"].append({"wall_time_s": wall, "end_step": int(trainer.global_step), "device": device,
+                             "date": time.strftime("%Y-%m-%d")})
+    budget_path.write_text(json.dumps(budget, indent=2))
+    card = {"name": export_name or f"symbolic-{codec}", "training_budget": {**budget, "batch_size": batch_size,
+                                                                            "lr": lr, "seed": seed,
+                                                                            "max_steps": max_steps},
+            "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
+                    f"{GENERATOR_WEIGHTS}); no real data in pretraining, codebook or model selection",
+            "parameters": module.model.num_parameters()}
+    pipeline = QuantilePipeline(module.model.cpu(), codec_obj, device="cpu", card=card)
+    pipeline.save(out / "pipeline")
+    return pipeline
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sktime_symbolic.model.quantile_pretrain", description=__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--codec", default="piece", choices=sorted(CODECS))
+    parser.add_argument("--codec-options", type=json.loads, default={}, help='JSON, e.g. \'{"tol": 1.0}\'')
+    parser.add_argument("--model-options", type=json.loads, default={}, help='JSON, e.g. \'{"d_model": 192}\'')
+    parser.add_argument("--max-steps", type=int, default=20000, help="length of the LR schedule")
+    parser.add_argument("--max-minutes", type=float, default=None, help="end this chunk after this wall time")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--pool-size", type=int, default=100_000)
+    parser.add_argument("--pool-dir", type=Path, default=None)
+    parser.add_argument("--num-workers", type=int, default=0)
+    parser.add_argument("--val-every", type=int, default=500)
+    parser.add_argument("--accelerator", default="auto")
+    parser.add_argument("--export-name", default=None)
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
+             args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
+             args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
+             export_name=args.export_name)
+
+
+if __name__ == "__main__":
+    main()

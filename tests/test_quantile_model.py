@@ -1,0 +1,176 @@
+"""The quantile encoder over ABBA pieces: codec, scaling on any scale, persistence, fine-tuning."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sktime_symbolic.model import load_pretrained
+from sktime_symbolic.model.finetune import fine_tune
+from sktime_symbolic.model.piece_codec import PatchCodec, PieceCodec, merge_short_pieces, robust_loc_scale
+from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder
+from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, make_pool, training_batch
+
+B = np.sin(np.arange(300) / 5)
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    pool = make_pool(64, seed=0, stream=9, length=160, progress=False)
+    codec = PieceCodec(tol=0.3, min_len=4, max_len=16, n_symbols=8, n_resample=8, context_length=128)
+    codec.fit([x.astype(np.float64) for x in pool])
+    torch.manual_seed(0)
+    cfg = QuantileConfig(n_features=codec.n_features, n_symbols=codec.n_symbols, max_tokens=codec.max_tokens,
+                         d_model=16, n_layers=1, n_heads=2, d_ff=32, prediction_length=12)
+    return QuantilePipeline(QuantileEncoder(cfg), codec, device="cpu", card={"name": "test"})
+
+
+def test_merged_pieces_cover_each_chain_and_are_long_enough():
+    lengths = np.array([1, 2, 5, 1, 1, 9, 2, 3])
+    offsets = np.array([0, 5, 8])
+    merged, new_offsets = merge_short_pieces(lengths, offsets, 4)
+    # chain 0: 1+2+5=8 (>=4), then 1+1 left over joins it -> 10; chain 1: 9, then 2+3 -> 5
+    assert merged.tolist() == [10, 9, 5]
+    assert new_offsets.tolist() == [0, 1, 3]
+    # a chain shorter than min_len stays one token
+    merged, new_offsets = merge_short_pieces(np.array([1, 1]), np.array([0, 2]), 4)
+    assert merged.tolist() == [2] and new_offsets.tolist() == [0, 1]
+
+
+def test_piece_tokens_end_at_the_forecast_origin_and_keep_its_level(pipeline):
+    codec = pipeline.codec
+    x = np.concatenate((np.zeros(40), np.linspace(0, 5, 60)))
+    tokens = codec.encode([x, x[:30]])
+    assert tokens["features"].shape[0] == 2
+    assert tokens["valid"][1].sum() < tokens["valid"][0].sum()  # left padding for the shorter one
+    # the last resampled value of the last token is the last observed value (in scale units)
+    z_last = (x[-1] - tokens["loc"][0]) / tokens["scale"][0]
+    assert tokens["features"][0, -1, codec.n_resample - 1] == pytest.approx(z_last, rel=1e-5)
+    assert tokens["last"][0] == pytest.approx(z_last)
+    assert tokens["features"][0, -1, -1] == 0.0  # the token ends at the origin
+    assert (tokens["symbols"][0][tokens["valid"][0]] >= 1).all()
+
+
+def test_robust_scale_ignores_one_outlier_and_is_relative():
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(300)
+    loc, scale = robust_loc_scale(y)
+    spiked = y.copy()
+    spiked[100] = 1e6
+    loc2, scale2 = robust_loc_scale(spiked)
+    assert abs(loc2 - loc) < 0.05 and abs(scale2 / scale - 1) < 0.05
+    assert robust_loc_scale(B * 1e-12)[1] == pytest.approx(robust_loc_scale(B)[1] * 1e-12)
+    assert robust_loc_scale(1e9 + B)[1] == pytest.approx(robust_loc_scale(B)[1], rel=1e-6)
+    # intermittent demand: most values equal the median, the scale still sees the rest
+    demand = np.zeros(200)
+    demand[::10] = 3.0
+    assert robust_loc_scale(demand)[1] > 0.1
+    assert robust_loc_scale(np.zeros(10)) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("make", [lambda: B * 1e-12, lambda: 1e9 + B, lambda: B * 1e300])
+def test_forecasts_follow_the_scale_of_the_data(pipeline, make):
+    y = make()
+    quantiles, _ = pipeline.predict_quantiles(y, 12)
+    loc, scale = robust_loc_scale(y)
+    reference, _ = pipeline.predict_quantiles(B, 12)
+    b_loc, b_scale = robust_loc_scale(B)
+    assert np.isfinite(quantiles).all()
+    np.testing.assert_allclose((quantiles - loc) / scale, (reference - b_loc) / b_scale, rtol=1e-4, atol=1e-4)
+
+
+def test_one_spike_does_not_flatten_the_forecast(pipeline):
+    y = np.random.default_rng(1).standard_normal(300)
+    spiked = y.copy()
+    spiked[150] = 1e6
+    a, _ = pipeline.predict_quantiles(y, 12)
+    b, _ = pipeline.predict_quantiles(spiked, 12)
+    assert np.abs(b).max() < 100
+
+
+@settings(max_examples=15, deadline=None)
+@given(a=st.floats(1e-12, 1e12), c=st.floats(-1e12, 1e12))
+def test_affine_maps_of_the_context_map_the_forecast(pipeline, a, c):
+    y = 3 + np.sin(np.arange(120) / 4) + 0.1 * np.cos(np.arange(120))
+    f, _ = pipeline.predict_quantiles(y, 12)
+    g, _ = pipeline.predict_quantiles(a * y + c, 12)
+    # float64 keeps about 16 digits of a*y + c; a piece boundary decided by a threshold may flip
+    # on that rounding, so the forecasts agree to a small share of the data's spread, not exactly
+    spread = a * robust_loc_scale(y)[1]
+    np.testing.assert_allclose(g, a * f + c, rtol=0, atol=0.05 * spread + 1e-14 * abs(c))
+
+
+def test_a_scale_that_overflows_float64_is_an_error_naming_the_series(pipeline):
+    with pytest.raises(ValueError, match="series 1: .*overflow float64"):
+        pipeline.predict_quantiles([B, B * 1e307 + 1e308], 12)
+
+
+def test_quantiles_interpolated_and_samples_reproducible(pipeline):
+    q, mean = pipeline.predict_quantiles([B, B[:80]], 20, quantile_levels=[0.05, 0.5, 0.95])
+    assert q.shape == (2, 3, 20) and mean.shape == (2, 20)
+    assert (np.diff(q, axis=1) >= 0).all()
+    alone = pipeline.forecast(B[:80], 20, num_samples=7, seed=3)
+    together = pipeline.forecast([B, B[:80]], 20, num_samples=7, seed=3)[1]
+    # same draws; left padding to the batch's widest context changes float32 rounding only
+    np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(alone, pipeline.forecast(B[:80], 20, num_samples=7, seed=4))
+    assert pipeline.embed([B, B[:50]]).shape == (2, 16)
+
+
+def test_save_load_round_trip_and_tampered_files(pipeline, tmp_path):
+    pipeline.save(tmp_path / "p")
+    loaded = load_pretrained(tmp_path / "p", device="cpu")
+    assert isinstance(loaded, QuantilePipeline)
+    np.testing.assert_array_equal(loaded.predict_quantiles(B, 12)[0], pipeline.predict_quantiles(B, 12)[0])
+
+    weights = tmp_path / "p" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-5] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="model.safetensors.*sha256"):
+        load_pretrained(tmp_path / "p", device="cpu")
+
+    pipeline.save(tmp_path / "q")
+    card_path = tmp_path / "q" / "model_card.json"
+    card = json.loads(card_path.read_text())
+    del card["config"]["n_heads"]
+    card_path.write_text(json.dumps(card))
+    with pytest.raises(ValueError, match="model_card.json.*n_heads"):
+        load_pretrained(tmp_path / "q", device="cpu")
+    card_path.write_text("{not json")
+    with pytest.raises(ValueError, match="model_card.json is corrupt"):
+        load_pretrained(tmp_path / "q", device="cpu")
+
+
+def test_state_round_trip_keeps_forecasts(pipeline):
+    again = QuantilePipeline.from_state(pipeline.to_state(), device="cpu")
+    np.testing.assert_array_equal(again.predict_quantiles(B, 30)[0], pipeline.predict_quantiles(B, 30)[0])
+
+
+def test_fine_tuning_lowers_the_loss_on_the_series_and_leaves_the_pipeline_alone(pipeline):
+    before = {k: v.clone() for k, v in pipeline.model.state_dict().items()}
+    y = 10 + 3 * np.sin(2 * np.pi * np.arange(400) / 24)
+    held_out = training_batch(pipeline.codec, [y[:300]], [y[300:312]], 12)
+
+    def loss(p):
+        with torch.no_grad():
+            return float(QuantileLM.from_pipeline(p).loss(held_out))
+
+    tuned = fine_tune(pipeline, y, prediction_length=12, max_steps=40, lr=3e-3, batch_size=8, seed=0)
+    assert isinstance(tuned, QuantilePipeline)
+    assert loss(tuned) < 0.7 * loss(pipeline)
+    for k, v in pipeline.model.state_dict().items():
+        assert torch.equal(v, before[k])
+
+
+def test_patch_codec_tokens():
+    codec = PatchCodec(patch_size=16, context_length=64)
+    tokens = codec.encode([np.arange(40.0), np.arange(100.0)])
+    assert tokens["features"].shape == (2, 4, 33)
+    assert tokens["valid"].sum(axis=1).tolist() == [3, 4]
+    # the first patch of the 40-value context is padded at its start: 8 values unobserved
+    assert tokens["features"][0, 1, 16:32].sum() == 8
