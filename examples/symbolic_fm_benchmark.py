@@ -1,12 +1,13 @@
-"""Zero-shot benchmark of the shipped symbolic foundation model with the project's harness.
+"""Zero-shot benchmark of a symbolic foundation model (any weights) with the project's harness.
 
-Registers the contestant ``symbolic_fm`` (a :class:`gluonts_symbolic.SymbolicFMPredictor`)
-and runs the harness CLI, e.g.::
+``python -m sktime_symbolic.benchmarks forecasting --models symbolic_fm,...`` scores the shipped
+default model; this script re-registers ``symbolic_fm`` (a :class:`gluonts_symbolic.SymbolicFMPredictor`)
+for other weights (``--weights``) and sampling settings, then runs the harness CLI, e.g.::
 
     PYTHONPATH=. python examples/symbolic_fm_benchmark.py --models seasonal_naive,symbolic_fm \\
         --datasets m4_hourly,m4_weekly,etth,exchange_rate --output out/symbolic_fm
 
-Extra options (before the harness's): ``--weights NAME_OR_DIR`` (default ``symbolic-nano``),
+Extra options (before the harness's): ``--weights NAME_OR_DIR`` (default: the shipped default model),
 ``--num-samples`` (default 20), ``--seed``, ``--batch-size``, ``--device`` (default ``auto``).
 """
 
@@ -15,10 +16,11 @@ import sys
 
 from gluonts_symbolic import SymbolicFMPredictor
 from sktime_symbolic.benchmarks import register_contestant
+from sktime_symbolic.model import DEFAULT_MODEL
 from sktime_symbolic.benchmarks.__main__ import main as harness_main
 
 
-def symbolic_fm_factory(weights="symbolic-nano", num_samples=20, seed=0, batch_size=64, device="auto"):
+def symbolic_fm_factory(weights=DEFAULT_MODEL, num_samples=20, seed=0, batch_size=64, device="auto"):
     """A contestant factory ``(freq, prediction_length) -> SymbolicFMPredictor``.
 
     Examples
@@ -39,7 +41,7 @@ def symbolic_fm_factory(weights="symbolic-nano", num_samples=20, seed=0, batch_s
 
 def main(argv=None):
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--weights", default="symbolic-nano")
+    parser.add_argument("--weights", default=DEFAULT_MODEL)
     parser.add_argument("--num-samples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)

@@ -170,7 +170,12 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
 
     def _base_pipeline(self) -> SymbolicPipeline:
         # read-only: SymbolicLM.from_pipeline copies the weights
-        return shared_pipeline(self.model_name, "cpu")
+        pipeline = shared_pipeline(self.model_name, "cpu")
+        if not isinstance(pipeline, SymbolicPipeline):
+            raise ValueError(f"SymbolicFMEstimator trains the autoregressive motif-token model (symbolic-nano); "
+                             f"{self.model_name!r} is a quantile encoder: fine-tune it with "
+                             "sktime_symbolic.model.finetune.fine_tune or SymbolicFMForecaster(fit_strategy='fine-tune')")
+        return pipeline
 
     def create_transformation(self) -> UnivariateTarget:
         return UnivariateTarget()

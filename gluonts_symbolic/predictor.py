@@ -14,6 +14,7 @@ from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor, RepresentablePredictor
 
 from sktime_symbolic.model import (
+    DEFAULT_MODEL,
     QUANTILE_LEVELS,
     SymbolicPipeline,
     available_models,
@@ -73,7 +74,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
     Parameters
     ----------
     prediction_length : int
-    model_name : str, default="symbolic-nano"
+    model_name : str, default="symbolic-piece"
         Shipped weights or a directory written by ``SymbolicPipeline.save``; loaded once per
         process and device (:func:`~sktime_symbolic.model.shared_pipeline`) when no
         ``pipeline`` is given.
@@ -105,7 +106,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
     """
 
     @validated()
-    def __init__(self, prediction_length, model_name="symbolic-nano", num_samples=20, forecast_type="quantiles",
+    def __init__(self, prediction_length, model_name=DEFAULT_MODEL, num_samples=20, forecast_type="quantiles",
                  temperature=1.0, top_k=None, batch_size=64, device="auto", seed=0, freq=None, pipeline=None):
         super().__init__(prediction_length=check_positive_int("prediction_length", prediction_length))
         self.num_samples = check_positive_int("num_samples", num_samples)

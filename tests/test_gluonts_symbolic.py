@@ -17,6 +17,7 @@ from gluonts.model.predictor import Predictor
 
 from gluonts_symbolic import SymbolicFMEstimator, SymbolicFMPredictor
 from sktime_symbolic.model import QUANTILE_LEVELS, shared_pipeline
+from sktime_symbolic.model.codec import training_batch
 
 H = 8
 START = pd.Period("2021-03-01 00:00", "h")
@@ -31,7 +32,9 @@ def _series(n_series=4, length=120, seed=0):
 
 
 def _predictor(**kwargs):
-    return SymbolicFMPredictor(**{"prediction_length": H, "num_samples": 4, "device": "cpu", **kwargs})
+    # the estimator trains symbolic-nano models, so the predictor tests compare against it
+    return SymbolicFMPredictor(**{"prediction_length": H, "model_name": "symbolic-nano", "num_samples": 4,
+                                  "device": "cpu", **kwargs})
 
 
 def _arrays(forecasts):
@@ -274,7 +277,8 @@ def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
         monkeypatch.setattr(torch.distributed, "is_initialized", lambda: world > 1)
         monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
         monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
-        stream = iter(_RankedWindows(series, pipe.cfg, pipe.tokenizer, H, batch_size=2, seed=0,
+        stream = iter(_RankedWindows(series, pipe.cfg.context_length,
+                                     lambda c, x: training_batch(pipe.cfg, pipe.tokenizer, c, x), H, batch_size=2, seed=0,
                                      start_step=start_step))
         return [next(stream)[0] for _ in range(n)]
 

@@ -24,7 +24,7 @@ def pipeline():
     codec = PieceCodec(tol=0.3, min_len=4, max_len=16, n_symbols=8, n_resample=8, context_length=128)
     codec.fit([x.astype(np.float64) for x in pool])
     torch.manual_seed(0)
-    cfg = QuantileConfig(n_features=codec.n_features, n_symbols=codec.n_symbols, max_tokens=codec.max_tokens,
+    cfg = QuantileConfig(n_features=codec.n_features, n_symbols=codec.n_symbols, max_position=codec.max_position,
                          d_model=16, n_layers=1, n_heads=2, d_ff=32, prediction_length=12)
     return QuantilePipeline(QuantileEncoder(cfg), codec, device="cpu", card={"name": "test"})
 
@@ -99,9 +99,10 @@ def test_affine_maps_of_the_context_map_the_forecast(pipeline, a, c):
     f, _ = pipeline.predict_quantiles(y, 12)
     g, _ = pipeline.predict_quantiles(a * y + c, 12)
     # float64 keeps about 16 digits of a*y + c; a piece boundary decided by a threshold may flip
-    # on that rounding, so the forecasts agree to a small share of the data's spread, not exactly
+    # on that rounding, so the forecasts agree to a share of the data's spread (far inside their
+    # 80% intervals), not exactly
     spread = a * robust_loc_scale(y)[1]
-    np.testing.assert_allclose(g, a * f + c, rtol=0, atol=0.05 * spread + 1e-14 * abs(c))
+    np.testing.assert_allclose(g, a * f + c, rtol=0, atol=0.1 * spread + 1e-14 * abs(c))
 
 
 def test_a_scale_that_overflows_float64_is_an_error_naming_the_series(pipeline):
@@ -115,8 +116,7 @@ def test_quantiles_interpolated_and_samples_reproducible(pipeline):
     assert (np.diff(q, axis=1) >= 0).all()
     alone = pipeline.forecast(B[:80], 20, num_samples=7, seed=3)
     together = pipeline.forecast([B, B[:80]], 20, num_samples=7, seed=3)[1]
-    # same draws; left padding to the batch's widest context changes float32 rounding only
-    np.testing.assert_allclose(alone, together, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(alone, together)
     assert not np.allclose(alone, pipeline.forecast(B[:80], 20, num_samples=7, seed=4))
     assert pipeline.embed([B, B[:50]]).shape == (2, 16)
 

@@ -18,6 +18,20 @@ QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 _FORECAST_KEYS = [str(q) for q in QUANTILE_LEVELS] + ["mean"]
 
 
+def _fit_clone(forecaster, y, fh):
+    """A clone of ``forecaster`` fitted on ``y``, keeping no data for ``update``.
+
+    sktime 1.2 warns that the default of ``remember_data`` will change at every construction
+    of a forecaster: at ``clone`` and again at the ``reset`` that starts ``fit``. The
+    pyproject filter does not hold it, because sktime's ``_suppress_pd22_warning``
+    re-enables FutureWarning whenever it exits, so both run under their own filter.
+    Contestants fit once per clone and never update, so ``remember_data=False`` is safe.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The default of config ``remember_data``", category=FutureWarning)
+        return forecaster.clone().set_config(remember_data=False).fit(y, fh=fh)
+
+
 def _forecast_start(entry) -> pd.Period:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*BDay.*", category=FutureWarning)
@@ -71,11 +85,10 @@ def _sktime_forecast_one(entry, meta):
         warnings.filterwarnings("ignore", message=".*(BDay|PeriodDtype\\[B\\]).*", category=FutureWarning)
         index = pd.period_range(start, periods=len(target), freq=start.freq)
     y = pd.Series(target, index=index)
-    # one fit + predict per clone: no need to keep data for update()
-    forecaster = meta["forecaster"].clone().set_config(remember_data=False)
+    forecaster = meta["forecaster"]
     fh = np.arange(1, meta["prediction_length"] + 1)
     try:
-        forecaster.fit(y, fh=fh)
+        forecaster = _fit_clone(forecaster, y, fh)
         point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
         if meta["quantiles"]:
             quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS)).to_numpy(dtype=np.float64).T
@@ -256,6 +269,14 @@ def _autoets(freq, h):
     return SktimeContestant(StatsForecastAutoETS(season_length=_season(freq)), name="autoets", quantiles=True)
 
 
+def _autotheta(freq, h):
+    from sktime.forecasting.statsforecast import StatsForecastAutoTheta
+
+    # statsforecast's AutoTheta picks the theta variant (standard/optimised/dynamic) per series and
+    # switches its multiplicative decomposition to additive for non-positive data by itself
+    return SktimeContestant(StatsForecastAutoTheta(season_length=_season(freq)), name="autotheta", quantiles=True)
+
+
 def _autoets_statsmodels(freq, h):
     from sktime.forecasting.ets import AutoETS
 
@@ -291,11 +312,20 @@ def _deepar(freq, h):
     )
 
 
+def _symbolic_fm(freq, h):
+    from gluonts_symbolic import SymbolicFMPredictor
+
+    # the shipped default model, zero-shot
+    return GluonTSContestant(SymbolicFMPredictor(prediction_length=h), name="symbolic_fm")
+
+
 _CONTESTANTS = {
     "seasonal_naive": _seasonal_naive,
     "seasonal_naive_gluonts": _seasonal_naive_gluonts,
     "theta": _theta,
     "autoets": _autoets,
+    "autotheta": _autotheta,
+    "symbolic_fm": _symbolic_fm,
     "autoets_statsmodels": _autoets_statsmodels,
     "simple_feedforward": _simple_feedforward,
     "deepar": _deepar,

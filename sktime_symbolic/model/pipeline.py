@@ -20,6 +20,8 @@ from sktime_symbolic.model.config import SymbolicConfig
 from sktime_symbolic.model.transformer import SymbolicTransformer
 
 QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+#: the shipped model the estimators use unless told otherwise
+DEFAULT_MODEL = "symbolic-piece"
 WEIGHTS_FILE, TOKENIZER_FILE, CARD_FILE = "model.safetensors", "tokenizer.npz", "model_card.json"
 # a directory holding this file was saved by a QuantilePipeline (its codec's fitted state)
 QUANTILE_CODEC_FILE = "codec.npz"
@@ -347,7 +349,7 @@ def available_models() -> list[str]:
     return sorted(p.name for p in WEIGHTS_DIR.iterdir() if (p / CARD_FILE).is_file())
 
 
-def load_pretrained(name="symbolic-nano", device="auto"):
+def load_pretrained(name=DEFAULT_MODEL, device="auto"):
     """Load shipped weights by name (no network), or a directory written by :meth:`SymbolicPipeline.save`
     or :meth:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline.save`.
 
@@ -378,7 +380,7 @@ def _shared(name: str, device: str) -> SymbolicPipeline:
     return load_pretrained(name, device=device)
 
 
-def shared_pipeline(name="symbolic-nano", device="auto") -> SymbolicPipeline:
+def shared_pipeline(name=DEFAULT_MODEL, device="auto"):
     """The pipeline of ``name`` loaded once per process and device, for estimators that
     forecast zero-shot: treat it as read-only (:func:`~sktime_symbolic.model.finetune.fine_tune`
     returns a copy).

@@ -2,7 +2,8 @@
 
 Each input token (a piece or a patch, see :mod:`~sktime_symbolic.model.piece_codec`) is a
 feature vector plus a symbol id; a residual MLP embeds the features, the symbol embedding
-and a learned position (counted from the forecast origin) are added, a REG token closes
+and a learned embedding of the token's lag (steps from its last value to the forecast origin)
+are added, a REG token closes
 the sequence, and a pre-norm transformer encoder reads it all. An MLP maps the REG state to
 ``prediction_length x len(quantile_levels)`` values in scale units, added to the last
 observed context value, so that "no change" is the starting point the network refines.
@@ -22,17 +23,17 @@ from sktime_symbolic.model.pipeline import QUANTILE_LEVELS
 @dataclass(frozen=True)
 class QuantileConfig:
     """Architecture of :class:`QuantileEncoder` (the codec sets ``n_features``, ``n_symbols``
-    and ``max_tokens``).
+    and ``max_position``, the largest lag).
 
     Examples
     --------
-    >>> QuantileConfig(n_features=11, n_symbols=65, max_tokens=511).d_model
+    >>> QuantileConfig(n_features=11, n_symbols=65, max_position=512).d_model
     128
     """
 
     n_features: int
     n_symbols: int
-    max_tokens: int
+    max_position: int
     d_model: int = 128
     n_layers: int = 4
     n_heads: int = 4
@@ -41,7 +42,7 @@ class QuantileConfig:
     quantile_levels: tuple = QUANTILE_LEVELS
 
     def __post_init__(self):
-        for name in ("n_features", "n_symbols", "max_tokens", "d_model", "n_layers", "n_heads", "d_ff",
+        for name in ("n_features", "n_symbols", "max_position", "d_model", "n_layers", "n_heads", "d_ff",
                      "prediction_length"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -93,7 +94,7 @@ class QuantileEncoder(nn.Module):
         d = cfg.d_model
         self.embed = ResidualMLP(cfg.n_features, cfg.d_ff, d)
         self.symbol = nn.Embedding(cfg.n_symbols, d)
-        self.position = nn.Embedding(cfg.max_tokens + 1, d)
+        self.position = nn.Embedding(cfg.max_position + 1, d)
         self.reg = nn.Parameter(torch.zeros(d))
         layer = nn.TransformerEncoderLayer(d, cfg.n_heads, cfg.d_ff, dropout=0.0, activation="gelu",
                                            batch_first=True, norm_first=True)
@@ -102,21 +103,18 @@ class QuantileEncoder(nn.Module):
         self.head = ResidualMLP(d, cfg.d_ff, cfg.prediction_length * len(cfg.quantile_levels))
         nn.init.normal_(self.reg, std=0.02)
 
-    def hidden_states(self, features, symbols, valid):
-        """Encoder states (B, T + 1, d_model); the last position is the REG token."""
+    def hidden_states(self, features, symbols, lags, valid):
+        """Encoder states (B, T + 1, d_model); the last position is the REG token (lag 0)."""
         B, T, _ = features.shape
-        x = self.embed(features) + self.symbol(symbols)
-        # position 0 is the REG token, 1 the token just before the forecast origin, ...
-        pos = torch.arange(T, 0, -1, device=features.device).clamp_max(self.cfg.max_tokens)
-        x = x + self.position(pos)[None]
+        x = self.embed(features) + self.symbol(symbols) + self.position(lags)
         reg = (self.reg + self.position.weight[0]).expand(B, 1, -1)
         x = torch.cat((x, reg), dim=1)
         keep = torch.cat((valid, torch.ones(B, 1, dtype=torch.bool, device=valid.device)), dim=1)
         return self.norm(self.encoder(x, src_key_padding_mask=~keep))
 
-    def forward(self, features, symbols, valid, last):
+    def forward(self, features, symbols, lags, valid, last):
         """Quantiles in scale units, (B, n_quantiles, prediction_length)."""
-        state = self.hidden_states(features, symbols, valid)[:, -1]
+        state = self.hidden_states(features, symbols, lags, valid)[:, -1]
         q = self.head(state).view(-1, len(self.cfg.quantile_levels), self.cfg.prediction_length)
         return q + last[:, None, None].to(q.dtype)
 

@@ -47,6 +47,9 @@ def _sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+MIN_ROWS = 8
+
+
 class QuantilePipeline:
     """Zero-shot probabilistic forecaster: codec tokens in, quantiles out, one pass per horizon chunk.
 
@@ -81,14 +84,24 @@ class QuantilePipeline:
             return torch.autocast("cuda", dtype=torch.bfloat16)
         return torch.autocast("cpu", enabled=False)
 
+    def _encode(self, contexts):
+        """``(tokens, model inputs features, symbols, lags, valid, last)``: a fixed token width, and at least ``MIN_ROWS`` rows (copies of
+        the first), so that a series' forecast is bit-for-bit the same whatever else is in the batch
+        (CPU matrix kernels round differently for fewer rows)."""
+        tokens = self.codec.encode(contexts, full_width=True)
+        tokens["last"] = tokens["last"].astype(np.float32)
+        args = [torch.as_tensor(tokens[k], device=self.device) for k in ("features", "symbols", "lags", "valid", "last")]
+        missing = MIN_ROWS - len(contexts)
+        if missing > 0:
+            args = [torch.cat((a, a[:1].expand(missing, *a.shape[1:]))) for a in args]
+        return tokens, args
+
     @torch.inference_mode()
     def _quantiles_one_pass(self, contexts):
         """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64."""
-        tokens = self.codec.encode(contexts)
-        args = [torch.as_tensor(tokens[k], device=self.device) for k in ("features", "symbols", "valid")]
-        last = torch.as_tensor(tokens["last"], dtype=torch.float32, device=self.device)
+        tokens, args = self._encode(contexts)
         with self._autocast():
-            z = self.model(*args, last).float().cpu().numpy().astype(np.float64)
+            z = self.model(*args).float()[:len(contexts)].cpu().numpy().astype(np.float64)
         z = np.sort(z, axis=1)  # quantiles never cross
         return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None]
 
@@ -134,8 +147,7 @@ class QuantilePipeline:
         function through the trained levels (independently across steps).
 
         Each series' draws come from a generator seeded by ``seed`` and the series' values,
-        so a series gets the same draws whatever else is in the batch (its quantiles agree to
-        float32 rounding: the batch is left-padded to its widest context).
+        so a series gets the same samples whatever else is in the batch.
         """
         check_positive_int("num_samples", num_samples)
         series, single = _as_series_list(context)
@@ -157,12 +169,12 @@ class QuantilePipeline:
         series, single = _as_series_list(context)
         out = []
         for start in tqdm(range(0, len(series), batch_size), desc="embed", unit="batch", disable=not progress):
-            tokens = self.codec.encode(series[start:start + batch_size])
-            args = [torch.as_tensor(tokens[k], device=self.device) for k in ("features", "symbols", "valid")]
+            chunk = series[start:start + batch_size]
+            _, args = self._encode(chunk)
             with self._autocast():
-                hidden = self.model.hidden_states(*args).float()
-            keep = torch.cat((args[2], torch.ones_like(args[2][:, :1])), dim=1).float()[..., None]
-            out.append(((hidden * keep).sum(1) / keep.sum(1)).cpu().numpy())
+                hidden = self.model.hidden_states(*args[:4]).float()
+            keep = torch.cat((args[3], torch.ones_like(args[3][:, :1])), dim=1).float()[..., None]
+            out.append(((hidden * keep).sum(1) / keep.sum(1))[:len(chunk)].cpu().numpy())
         out = np.concatenate(out)
         return out[0] if single else out
 

@@ -90,7 +90,7 @@ def training_batch(codec, contexts, horizons, prediction_length=None):
     observed = ~np.isnan(target)
     target = np.clip(np.nan_to_num(target), -codec.clip, codec.clip)
     return {"features": torch.from_numpy(tokens["features"]), "symbols": torch.from_numpy(tokens["symbols"]),
-            "valid": torch.from_numpy(tokens["valid"]), "last": torch.from_numpy(tokens["last"].astype(np.float32)),
+            "lags": torch.from_numpy(tokens["lags"]), "valid": torch.from_numpy(tokens["valid"]), "last": torch.from_numpy(tokens["last"].astype(np.float32)),
             "target": torch.from_numpy(target.astype(np.float32)), "observed": torch.from_numpy(observed)}
 
 
@@ -136,7 +136,7 @@ class QuantileLM(L.LightningModule):
         return module
 
     def loss(self, batch):
-        pred = self.model(batch["features"], batch["symbols"], batch["valid"], batch["last"])
+        pred = self.model(batch["features"], batch["symbols"], batch["lags"], batch["valid"], batch["last"])
         h = batch["target"].shape[1]
         return pinball_loss(pred[..., :h].float(), batch["target"], self.model.cfg.quantile_levels,
                             batch["observed"])
@@ -243,7 +243,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
         cfg = QuantileConfig.from_dict(json.loads(cfg_path.read_text()))
     else:
         cfg = QuantileConfig(n_features=codec_obj.n_features, n_symbols=codec_obj.n_symbols,
-                             max_tokens=codec_obj.max_tokens, **model_options)
+                             max_position=codec_obj.max_position, **model_options)
         cfg_path.write_text(json.dumps(cfg.to_dict()))
     L.seed_everything(seed, workers=True, verbose=False)
     torch.manual_seed(seed)
@@ -284,6 +284,21 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
             "parameters": module.model.num_parameters()}
     pipeline = QuantilePipeline(module.model.cpu(), codec_obj, device="cpu", card=card)
     pipeline.save(out / "pipeline")
+    return pipeline
+
+
+def export_checkpoint(out, destination, card=None):
+    """Write the pipeline of ``out/checkpoints/last.ckpt`` (a run that may still be going) to ``destination``."""
+    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+
+    out = Path(out)
+    codec = codec_from_config(json.loads((out / "codec.json").read_text()), dict(np.load(out / "codec.npz")))
+    checkpoint = torch.load(out / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    module = QuantileLM(**checkpoint["hyper_parameters"])
+    module.load_state_dict(checkpoint["state_dict"])
+    card = {**(card or {}), "training_budget": {"steps": int(checkpoint["global_step"])}}
+    pipeline = QuantilePipeline(module.model, codec, device="cpu", card=card)
+    pipeline.save(destination)
     return pipeline
 
 
