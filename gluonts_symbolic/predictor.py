@@ -64,7 +64,7 @@ def checked_target(entry, where) -> np.ndarray:
 
 
 class SymbolicFMPredictor(RepresentablePredictor):
-    """Zero-shot probabilistic forecasts of a :class:`~sktime_symbolic.model.SymbolicPipeline`.
+    """Zero-shot probabilistic forecasts of a shipped or saved pipeline (default ``symbolic-piece``).
 
     Each batch of ``batch_size`` entries is one pipeline call; a series' sample paths depend
     only on ``seed`` and its own values (not on the rest of the batch). Targets are read as
@@ -79,7 +79,9 @@ class SymbolicFMPredictor(RepresentablePredictor):
         process and device (:func:`~sktime_symbolic.model.shared_pipeline`) when no
         ``pipeline`` is given.
     num_samples : int, default=20
-        Sample paths per series (the quantiles are taken over them).
+        Sample paths per series: the quantiles of ``symbolic-nano``-type models are taken over
+        them; ``symbolic-piece`` forecasts its quantiles directly and samples only for
+        ``forecast_type="samples"``.
     forecast_type : {"quantiles", "samples"}, default="quantiles"
         ``QuantileForecast`` with keys ``"0.1"`` .. ``"0.9"`` and ``"mean"``, or ``SampleForecast``.
     temperature : float, default=1.0

@@ -81,7 +81,7 @@ def test_unequal_lengths_and_missing_values():
 
 
 def test_only_the_last_context_length_values_matter(fitted):
-    n = shared_pipeline(device="cpu").cfg.context_length
+    n = shared_pipeline(device="cpu").context_length
     rng = np.random.default_rng(4)
     tail = np.sin(np.arange(n) / 5)
     a = np.concatenate([rng.standard_normal(100), tail])

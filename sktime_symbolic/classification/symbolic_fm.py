@@ -34,12 +34,13 @@ class SymbolicFMClassifier(BaseClassifier):
     hidden states are averaged over its tokens); the channel embeddings are concatenated, so an instance with
     ``C`` channels has ``C * d_model`` features. A linear head is fitted on these features.
 
-    Only the last ``cfg.context_length`` values of a channel (512 for the shipped models), and
-    of their tokens the last ``cfg.max_seq_len - 1`` (255), are embedded: earlier values of
-    longer series do not influence the features. Because every channel is z-scored on its own,
+    Only the last ``context_length`` values of a channel (512 for the shipped models; for
+    ``symbolic-nano`` also only the last 255 of their tokens) are embedded: earlier values of
+    longer series do not influence the features. Because every channel is scaled on its own,
     the features ignore the level and amplitude of a series (only its shape counts).
 
-    Missing values (NaN) become the model's MASK token; a channel without any observed value
+    Missing values (NaN) are allowed (``symbolic-piece`` interpolates them and sees each
+    token's observed share; ``symbolic-nano`` reads MASK tokens); a channel without any observed value
     cannot be embedded and raises. Instances may have unequal lengths.
 
     Parameters

@@ -24,11 +24,12 @@ def _instance_levels(index: pd.MultiIndex):
 
 
 class SymbolicFMForecaster(BaseForecaster):
-    """Probabilistic forecaster of the symbolic foundation model (BPE motif tokens + transformer).
+    """Probabilistic forecaster of the symbolic foundation model.
 
-    The model samples ``num_samples`` future paths per series; the point forecast is their
-    median (as sktime's Chronos forecaster does, and equal to ``predict_quantiles`` at 0.5),
-    quantiles and intervals are empirical quantiles of the same paths.
+    The default ``symbolic-piece`` forecasts quantiles directly from the ABBA pieces of the
+    history (one forward pass; levels between its nine trained ones are interpolated);
+    ``symbolic-nano`` samples ``num_samples`` token paths and takes their empirical quantiles.
+    Either way the point forecast is the median, equal to ``predict_quantiles`` at 0.5.
 
     Panels and hierarchical data are forecast in one batched pipeline call for all series
     (global model, no per-series loop). Series of a panel may start and end at different
@@ -49,11 +50,12 @@ class SymbolicFMForecaster(BaseForecaster):
         once per process and device. ``"fine-tune"``: ``fit`` fine-tunes a copy of the
         weights on the given series (all series of a panel), kept on this instance.
     num_samples : int, default=20
-        Sample paths per series.
+        Sample paths per series (``symbolic-nano``-type models).
     temperature : float, default=1.0
-        Sampling temperature.
+        Sampling temperature (``symbolic-nano``-type models; other values are an error for
+        models that forecast quantiles directly).
     top_k : int or None, default=None
-        Sample from the ``top_k`` most likely tokens only.
+        Sample from the ``top_k`` most likely tokens only (``symbolic-nano``-type models).
     batch_size : int, default=64
         Series per forward pass.
     device : str, default="auto"

@@ -111,6 +111,11 @@ class SymbolicPipeline:
         banned[[PAD, EOS, MASK, self.origin]] = True
         self._banned = banned
 
+    @property
+    def context_length(self) -> int:
+        """Longest context used: earlier values are dropped."""
+        return self.cfg.context_length
+
     # ------------------------------------------------------------------ tokenization
 
     def encode_contexts(self, series: list) -> tuple[list, np.ndarray, np.ndarray]:
