@@ -174,3 +174,19 @@ def test_patch_codec_tokens():
     assert tokens["valid"].sum(axis=1).tolist() == [3, 4]
     # the first patch of the 40-value context is padded at its start: 8 values unobserved
     assert tokens["features"][0, 1, 16:32].sum() == 8
+
+
+def test_pretraining_exports_a_pipeline_and_continues_from_it(tmp_path):
+    from sktime_symbolic.model.quantile_pretrain import pretrain
+
+    options = dict(codec_options={"tol": 0.3, "min_len": 8, "n_symbols": 8}, batch_size=4, pool_size=64,
+                   pool_dir=tmp_path / "pool", val_every=2, val_batches=1, accelerator="cpu", progress=False,
+                   model_options={"d_model": 16, "n_layers": 1, "n_heads": 2, "d_ff": 32})
+    first = pretrain(tmp_path / "a", max_steps=2, **options)
+    assert first.card["training_budget"]["steps"] == 2
+    again = pretrain(tmp_path / "b", max_steps=1, init_from=tmp_path / "a" / "pipeline",
+                     **{k: v for k, v in options.items() if k not in ("codec_options", "model_options")})
+    assert again.cfg == first.cfg
+    np.testing.assert_array_equal(again.codec.centers_, first.codec.centers_)
+    changed = [k for k, v in first.model.state_dict().items() if not torch.equal(v, again.model.state_dict()[k])]
+    assert changed  # one optimiser step from the first run's weights

@@ -213,16 +213,22 @@ def build_codec(kind, pool, seed, **options):
     codec = CODECS[kind](**options)
     if isinstance(codec, PieceCodec):
         rng = np.random.default_rng(seed)
-        codec.fit([pool[i].astype(np.float64)[:codec.context_length] for i in rng.choice(len(pool), 2000, False)],
-                  seed=seed)
+        rows = rng.choice(len(pool), min(2000, len(pool)), replace=False)
+        codec.fit([pool[i].astype(np.float64)[:codec.context_length] for i in rows], seed=seed)
     return codec
 
 
 def pretrain(out, codec="piece", codec_options=None, model_options=None, max_steps=20000, max_minutes=None,
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
-             val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None):
+             val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
+             init_from=None):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
-    ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline."""
+    ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
+
+    ``init_from`` (a shipped name or saved directory) starts a new run from that pipeline's
+    weights and codec, with a new learning-rate schedule: how a campaign continues from the
+    committed weights when its checkpoint (optimiser state) is gone."""
+    from sktime_symbolic.model.pipeline import load_pretrained
     from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
     out = Path(out)
@@ -231,8 +237,13 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     pool = load_or_make_pool(pool_dir / f"pool_seed{seed}.npy", pool_size, seed, stream=2, progress=progress)
     val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{seed}.npy", 2000, seed, stream=3, progress=progress)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
+    start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
     if resume:
         codec_obj = codec_from_config(json.loads(codec_json.read_text()), dict(np.load(codec_npz)))
+    elif start is not None:
+        codec_obj = start.codec
+        codec_json.write_text(json.dumps(codec_obj.config()))
+        np.savez(codec_npz, **codec_obj.state())
     else:
         codec_obj = build_codec(codec, pool, seed, **(codec_options or {}))
         codec_json.write_text(json.dumps(codec_obj.config()))
@@ -241,13 +252,17 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     cfg_path = out / "model_config.json"
     if resume:
         cfg = QuantileConfig.from_dict(json.loads(cfg_path.read_text()))
+    elif start is not None:
+        cfg = start.cfg
+        cfg_path.write_text(json.dumps(cfg.to_dict()))
     else:
         cfg = QuantileConfig(n_features=codec_obj.n_features, n_symbols=codec_obj.n_symbols,
                              max_position=codec_obj.max_position, **model_options)
         cfg_path.write_text(json.dumps(cfg.to_dict()))
     L.seed_everything(seed, workers=True, verbose=False)
     torch.manual_seed(seed)
-    module = QuantileLM(cfg.to_dict(), lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps)
+    hparams = dict(lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps)
+    module = QuantileLM.from_pipeline(start, **hparams) if start is not None else QuantileLM(cfg.to_dict(), **hparams)
     data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
@@ -321,11 +336,12 @@ def main(argv=None):
     parser.add_argument("--accelerator", default="auto")
     parser.add_argument("--export-name", default=None)
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--init-from", default=None, help="start from these weights (name or directory)")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
-             export_name=args.export_name)
+             export_name=args.export_name, init_from=args.init_from)
 
 
 if __name__ == "__main__":
