@@ -39,7 +39,7 @@ def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-9) -> tuple[floa
     Examples
     --------
     >>> robust_loc_scale(np.array([1.0, 2.0, 3.0, 1e6]))
-    (2.5, 2.2239)
+    (2.5, 1.4826)
     >>> robust_loc_scale(np.array([5.0, 5.0, 5.0]))
     (5.0, 5e-09)
     """

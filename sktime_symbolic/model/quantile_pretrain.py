@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -24,7 +23,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from sktime_symbolic.model.piece_codec import CODECS, PatchCodec, PieceCodec, codec_from_config
+from sktime_symbolic.model.lightning_module import warmup_cosine_adamw
+from sktime_symbolic.model.piece_codec import CODECS, PieceCodec, codec_from_config
 from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, pinball_loss
 from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
 
@@ -160,20 +160,7 @@ class QuantileLM(L.LightningModule):
         self.log("val_loss", loss, prog_bar=True, on_epoch=True, sync_dist=True, batch_size=batch["target"].shape[0])
 
     def configure_optimizers(self):
-        hp = self.hparams
-        decay = [p for p in self.parameters() if p.ndim >= 2]
-        no_decay = [p for p in self.parameters() if p.ndim < 2]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp.weight_decay},
-                                 {"params": no_decay, "weight_decay": 0.0}], lr=hp.lr, betas=(0.9, 0.95))
-
-        def schedule(step):
-            if step < hp.warmup_steps:
-                return (step + 1) / hp.warmup_steps
-            progress = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
-            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+        return warmup_cosine_adamw(self)
 
 
 class StreamData(L.LightningDataModule):
