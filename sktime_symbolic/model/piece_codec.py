@@ -33,7 +33,7 @@ from sktime_symbolic.abba.digitization import Codebook, cluster
 PAD_SYMBOL = 0
 
 
-def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-9) -> tuple[float, float]:
+def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-12) -> tuple[float, float]:
     """``(median, robust scale)`` of the observed (non-NaN) values, in float64.
 
     Examples
@@ -41,7 +41,7 @@ def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-9) -> tuple[floa
     >>> robust_loc_scale(np.array([1.0, 2.0, 3.0, 1e6]))
     (2.5, 1.4826)
     >>> robust_loc_scale(np.array([5.0, 5.0, 5.0]))
-    (5.0, 5e-09)
+    (5.0, 5e-12)
     """
     x = np.asarray(context, dtype=np.float64)
     x = x[~np.isnan(x)]
@@ -61,7 +61,7 @@ def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-9) -> tuple[floa
     return loc, scale
 
 
-def scale_contexts(contexts, clip: float, rel_floor: float = 1e-9):
+def scale_contexts(contexts, clip: float, rel_floor: float = 1e-12):
     """``(z, loc, scale)``: each context in its own robust units, clipped to ``+-clip``."""
     z, loc, scale = [], np.empty(len(contexts)), np.empty(len(contexts))
     for i, x in enumerate(contexts):
