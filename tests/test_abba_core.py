@@ -339,3 +339,22 @@ def test_plot_draws_series_chain_and_reconstruction():
     assert len(ax.lines) == 3
     np.testing.assert_allclose(ax.lines[0].get_ydata(), x)
     assert ax.lines[2].get_ydata().shape == x.shape
+
+
+def test_panel_errors_name_instance_and_channel():
+    X = random_walks(6, 40, 16).reshape(3, 2, 40)
+    X[2, 1, 9] = np.nan
+    with pytest.raises(ValueError, match="instance 2, channel 1 contains NaN at position 9"):
+        JABBA().fit(X)
+    with pytest.raises(ValueError, match="instance 2, channel 1 contains NaN at position 9"):
+        JABBA().fit(list(X))
+    with pytest.raises(ValueError, match="instance 1, channel 0 has length 1"):
+        JABBA().fit([X[0], X[1][:, :1]])
+
+
+def test_representation_carries_the_piece_lengths():
+    X = random_walks(4, 120, 17)
+    model = JABBA(tol=0.1, alpha=0.2)
+    for rep in (model.fit_transform(X), model.transform(X)):
+        np.testing.assert_array_equal(rep.piece_lengths, compress(X, tol=0.1).lengths)
+        np.testing.assert_array_equal(np.add.reduceat(rep.piece_lengths, rep.offsets[:-1]) + 1, rep.n_points)

@@ -270,7 +270,7 @@ def test_bad_input_raises_clear_errors(tmp_path):
     tok = MotifTokenizer(n_bins=10, p_min=2).fit(random_walks(5, 100, 8))
     with pytest.raises(ValueError, match="inf"):
         tok.encode(np.array([1.0, np.inf]))
-    with pytest.raises(ValueError, match=r"X\[1\] contains inf"):
+    with pytest.raises(ValueError, match="series 1 contains inf at position 1"):
         MotifTokenizer().fit([np.arange(5.0), np.array([1.0, -np.inf])])
     with pytest.raises(ValueError, match="empty"):
         tok.encode(np.array([]))
@@ -355,3 +355,25 @@ def test_statistics_and_plot():
     assert tok.motif_lengths_[PAD] == 0 and tok.motif_lengths_[MASK] == 1
     ax = tok.plot(x)
     assert len(ax.lines) == 1 + 2 * len(enc[0])  # the series, then a segment and a boundary per token
+
+
+@pytest.mark.parametrize("as_list", [False, True])
+def test_panel_input_names_instance_and_channel_of_inf(as_list):
+    X = random_walks(12, 40, 21).reshape(4, 3, 40)
+    X[3, 2, 7] = np.inf
+    X[1, 0, 5] = np.nan  # missing, allowed
+    with pytest.raises(ValueError, match="instance 3, channel 2 contains inf at position 7"):
+        MotifTokenizer(n_bins=10, p_min=2).fit(list(X) if as_list else X)
+
+
+def test_panel_input_encodes_every_channel_as_a_series():
+    X = random_walks(6, 50, 22).reshape(3, 2, 50)
+    tok = MotifTokenizer(n_bins=10, p_min=2).fit(X)
+    flat = tok.encode(X.reshape(6, 50))
+    for enc in (tok.encode(X), tok.encode(list(X))):
+        assert len(enc) == 6
+        np.testing.assert_array_equal(enc.tokens, flat.tokens)
+        np.testing.assert_array_equal(enc.offsets, flat.offsets)
+    with pytest.raises(ValueError, match="instance 1 has shape"):
+        tok.encode([X[0], X[1][:1]])
+

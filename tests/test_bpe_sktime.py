@@ -81,3 +81,73 @@ def test_bad_input_and_parameters():
         bpe.inverse_transform(Xt)
     with pytest.raises(ValueError, match="needs the columns"):
         bpe.inverse_transform(Xt[["token"]])
+
+
+def _panel(n_instances, n_channels, length, seed):
+    x = np.random.default_rng(seed).standard_normal((n_instances, n_channels, length)).cumsum(axis=-1)
+    index = pd.MultiIndex.from_product([range(n_instances), range(length)], names=["instance", "time"])
+    return pd.DataFrame(x.transpose(0, 2, 1).reshape(-1, n_channels), index=index,
+                        columns=[f"c{i}" for i in range(n_channels)])
+
+
+@pytest.mark.parametrize("as_array", [False, True])
+def test_inf_names_instance_and_channel(as_array):
+    X = _panel(12, 2, 30, 1)
+    X.loc[(11, 4), "c1"] = np.inf
+    X.loc[(3, 2), "c0"] = np.nan  # missing: allowed
+    if as_array:
+        X = X.to_numpy().reshape(12, 30, 2).transpose(0, 2, 1)
+    with pytest.raises(ValueError, match="instance 11, channel 1 contains inf at position 4"):
+        BPETokenizer(n_bins=10, p_min=2).fit(X)
+
+
+def test_output_index_and_numpy3d_input():
+    X = _panel(4, 2, 50, 2)
+    bpe = BPETokenizer(n_bins=10, p_min=3)
+    Xt = bpe.fit_transform(X)
+    assert list(Xt.index.names) == ["instance", "token_position"]
+    X3 = X.to_numpy().reshape(4, 50, 2).transpose(0, 2, 1)
+    from_array = BPETokenizer(n_bins=10, p_min=3).fit_transform(X3)
+    np.testing.assert_array_equal(from_array.to_numpy(), Xt.to_numpy())
+    assert from_array.index.names[1] == "token_position"
+    assert BPETokenizer(n_bins=10, p_min=3).fit_transform(load_airline()).index.name == "token_position"
+    # rows of the instances interleaved (order within an instance kept): same reconstruction
+    pd.testing.assert_frame_equal(bpe.inverse_transform(Xt.sort_index(level=1, sort_remaining=False)),
+                                  bpe.inverse_transform(Xt))
+
+
+@pytest.mark.parametrize(
+    "column, value, match",
+    [
+        ("token", 4.5, r"column 'token' must hold integers, found 4.5 at row \(1, 2\)"),
+        ("token", np.nan, "column 'token' must hold integers, found nan"),
+        ("length", np.nan, "column 'length' must hold integers, found nan"),
+        ("length", -3, "column 'length' must be >= 1, found -3"),
+        ("scale", 0.0, "column 'scale' must hold finite numbers > 0, found 0.0"),
+        ("scale", np.inf, "column 'scale' must hold finite numbers > 0, found inf"),
+        ("loc", np.nan, "column 'loc' must hold finite numbers, found nan"),
+        ("channel", 5, r"channel 5 at row \(1, 2\) does not exist: the transformer was fitted on 2 channel"),
+    ],
+)
+def test_inverse_rejects_bad_token_frames(column, value, match):
+    X = _panel(3, 2, 40, 3)
+    bpe = BPETokenizer(n_bins=10, p_min=2).fit(X)
+    Xt = bpe.transform(X)
+    Xt = Xt.astype({column: float}) if isinstance(value, float) else Xt
+    Xt.loc[(1, 2), column] = value
+    with pytest.raises(ValueError, match=match):
+        bpe.inverse_transform(Xt)
+
+
+def test_inverse_of_edited_tokens_is_cut_or_padded_to_length():
+    X = _panel(2, 1, 40, 4)
+    bpe = BPETokenizer(n_bins=10, p_min=2).fit(X)
+    Xt = bpe.transform(X)
+    shorter = Xt.drop(index=[(0, len(Xt.loc[0]) - 1)])
+    X_rec = bpe.inverse_transform(shorter)
+    assert X_rec.shape == X.shape
+    assert np.isnan(X_rec.loc[0].to_numpy()[-1, 0]) and not np.isnan(X_rec.loc[1].to_numpy()).any()
+    X2 = _panel(2, 2, 40, 5)
+    Xt2 = BPETokenizer(n_bins=10, p_min=2).fit(X2).transform(X2)
+    with pytest.raises(ValueError, match="instance 1, channel 0 has no tokens"):
+        bpe.fit(X2).inverse_transform(Xt2[~((Xt2.index.get_level_values(0) == 1) & (Xt2["channel"] == 0))])

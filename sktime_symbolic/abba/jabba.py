@@ -12,9 +12,9 @@ import numba
 import numpy as np
 from sklearn.exceptions import NotFittedError
 
+from sktime_symbolic._validation import check_int, check_real, split_series
 from sktime_symbolic.abba._kernels import compress_many, group_means, reconstruct_many, scale_points, take
 from sktime_symbolic.abba._threads import MIN_POINTS_PER_THREAD, numba_threads
-from sktime_symbolic.abba._validation import as_float_series, check_int, check_real
 from sktime_symbolic.abba.digitization import DIGITIZATION_METHODS, Codebook, auto_alpha, cluster
 from sktime_symbolic.abba.symbols import check_alphabet, codes_to_strings, strings_to_codes
 
@@ -52,6 +52,9 @@ class SymbolicRepresentation:
     loc, scale : float arrays, the per-series normalisation (``x = z * scale + loc``)
     layout : how the input was shaped, so the inverse returns the same shape
     n_channels : channels per instance for multivariate input
+    piece_lengths : int64 array aligned with ``codes`` or None, the time steps of each
+        symbol's piece as compressed (``transform`` fills it in; the inverse does not read
+        it, it uses the symbols' mean lengths)
     """
 
     codes: np.ndarray
@@ -62,6 +65,7 @@ class SymbolicRepresentation:
     scale: np.ndarray
     layout: str = "list"
     n_channels: int = 1
+    piece_lengths: np.ndarray = None
 
     @property
     def n_series(self):
@@ -78,55 +82,9 @@ class SymbolicRepresentation:
         return (self.symbols(i) for i in range(self.n_series))
 
 
-def _split_input(X):
-    """Flatten any supported input into one float64 buffer with series ``offsets``.
-
-    Supported: 1D array (one series), 2D array (rows are series), 3D array
-    ``(instances, channels, time)``, a list of 1D series (unequal lengths allowed) or a
-    list of 2D ``(channels, time)`` arrays. Channels become separate series that share
-    the codebook. Returns ``(flat, offsets, layout, n_channels)``.
-    """
-    if isinstance(X, (list, tuple)):
-        if len(X) == 0:
-            raise ValueError("X is empty: no series given")
-        if np.ndim(X[0]) == 2:
-            n_channels = np.shape(X[0])[0]
-            series = []
-            for i, inst in enumerate(X):
-                inst = np.asarray(inst)
-                if inst.ndim != 2 or inst.shape[0] != n_channels:
-                    raise ValueError(
-                        f"instance {i} has shape {inst.shape}; every instance needs {n_channels} channels"
-                    )
-                series += [as_float_series(inst[c], f"instance {i}, channel {c}") for c in range(n_channels)]
-            layout = "list2d"
-        else:
-            series = [as_float_series(x, f"series {i}") for i, x in enumerate(X)]
-            layout, n_channels = "list", 1
-        offsets = np.zeros(len(series) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([x.shape[0] for x in series])
-        return np.concatenate(series), offsets, layout, n_channels
-    arr = np.asarray(X)
-    if arr.dtype.kind not in "biuf":
-        raise ValueError(f"X must hold numbers, got dtype {arr.dtype}; give a list of series for unequal lengths")
-    if arr.ndim == 1:
-        return as_float_series(arr, "the series"), np.array([0, arr.shape[0]], dtype=np.int64), "1d", 1
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"X must be 1D, 2D, 3D or a list of series, got {arr.ndim} dimensions")
-    if arr.size == 0:
-        raise ValueError(f"X is empty: shape {arr.shape}")
-    if arr.shape[-1] < 2:
-        raise ValueError(f"series have length {arr.shape[-1]}; ABBA needs at least 2 values")
-    # NaN and inf are found by the compression kernel, which reads every value anyway
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
-    layout, n_channels = ("2d", 1) if arr.ndim == 2 else ("3d", arr.shape[1])
-    n_series = arr.size // arr.shape[-1]
-    offsets = np.arange(n_series + 1, dtype=np.int64) * arr.shape[-1]
-    return arr.reshape(-1), offsets, layout, n_channels
-
-
 def _join_output(flat, offsets, layout, n_channels):
-    """Inverse of :func:`_split_input` for reconstructed series laid out in ``flat``."""
+    """Inverse of :func:`~sktime_symbolic._validation.split_series` for reconstructed series
+    laid out in ``flat``."""
     lengths = np.diff(offsets)
     if layout in ("2d", "3d"):
         if (lengths != lengths[0]).any():
@@ -174,14 +132,15 @@ def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
     """
     tol = check_real(tol, "tol", low=0, low_inclusive=False)
     max_len = check_int(max_len, "max_len", low=1, allow_none=True)
-    flat, offsets, _, n_channels = _split_input(X)
-    pieces = _compress_flat(flat, offsets, tol, max_len, bool(fixed_point), False, n_jobs, n_channels)[0]
-    return pieces
+    batch = split_series(X, min_length=2)
+    return _compress_flat(batch, tol, max_len, bool(fixed_point), False, n_jobs)[0]
 
 
-def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs, n_channels=1):
-    """Compress series laid out in ``flat``; returns ``(pieces, loc, scale, piece_std)``
-    with ``piece_std`` the standard deviations of the piece lengths and values."""
+def _compress_flat(batch, tol, max_len, fixed_point, normalize, n_jobs):
+    """Compress the series of a :class:`~sktime_symbolic._validation.SeriesBatch`; returns
+    ``(pieces, loc, scale, piece_std)`` with ``piece_std`` the standard deviations of the
+    piece lengths and values."""
+    flat, offsets = batch.flat, batch.offsets
     limit = np.iinfo(np.int64).max if max_len is None else max_len
     # series are the unit of parallel work: one series runs on one thread
     with numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
@@ -191,8 +150,7 @@ def _compress_flat(flat, offsets, tol, max_len, fixed_point, normalize, n_jobs, 
     if (bad >= 0).any():
         i = int(np.flatnonzero(bad >= 0)[0])
         kind = "NaN" if np.isnan(flat[offsets[i] + bad[i]]) else "inf"
-        where = f"series {i}" if n_channels == 1 else f"instance {i // n_channels}, channel {i % n_channels}"
-        raise ValueError(f"{where} contains {kind} at position {int(bad[i])}")
+        raise ValueError(f"{batch.name(i)} contains {kind} at position {int(bad[i])}")
     n = max(lengths.shape[0], 1)
     second = moments[[1, 3]] / n
     var = second - (moments[[0, 2]] / n) ** 2
@@ -311,20 +269,20 @@ class JABBA:
             return scale_points(pieces.lengths, pieces.values, self._scl / self._std[0], 1.0 / self._std[1])
 
     def _encode(self, X, p):
-        flat, offsets, layout, n_channels = _split_input(X)
+        batch = split_series(X, min_length=2)
         pieces, loc, scale, piece_std = _compress_flat(
-            flat, offsets, p["tol"], p["max_len"], bool(self.fixed_point), bool(self.normalize), p["n_jobs"],
-            n_channels,
+            batch, p["tol"], p["max_len"], bool(self.fixed_point), bool(self.normalize), p["n_jobs"]
         )
         rep = SymbolicRepresentation(
             codes=None,
             offsets=pieces.offsets,
-            first=(flat[offsets[:-1]] - loc) / scale,
-            n_points=np.diff(offsets),
+            first=(batch.flat[batch.offsets[:-1]] - loc) / scale,
+            n_points=np.diff(batch.offsets),
             loc=loc,
             scale=scale,
-            layout=layout,
-            n_channels=n_channels,
+            layout=batch.layout,
+            n_channels=batch.n_channels,
+            piece_lengths=pieces.lengths,
         )
         return pieces, rep, piece_std
 

@@ -257,6 +257,135 @@ def link_positions(sym, offsets):
     return nxt, prv
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pair_key(a, b):
+    """The int64 key ``a << 32 | b`` of the token pair ``(a, b)``."""
+    return (np.int64(a) << 32) | np.int64(b)
+
+
+@njit(cache=True, nogil=True)
+def _grow_pairs(id_a, id_b, cnt, head, done):
+    """The per-pair arrays with twice the room."""
+    cap = 2 * id_a.shape[0]
+    return _grow(id_a, cap, 0), _grow(id_b, cap, 0), _grow(cnt, cap, 0), _grow(head, cap, -1), _grow(done, cap, 0)
+
+
+@njit(cache=True, nogil=True)
+def _rehash(hkeys, hids, bits):
+    """The pair hash moved into a table twice as large; returns ``(keys, ids, bits)``."""
+    bits += 1
+    new_keys = np.full(1 << bits, -1, dtype=np.int64)
+    new_ids = np.full(1 << bits, -1, dtype=np.int32)
+    for s in range(hkeys.shape[0]):
+        if hkeys[s] != -1:
+            h = _slot(new_keys, hkeys[s], bits)
+            new_keys[h] = hkeys[s]
+            new_ids[h] = hids[s]
+    return new_keys, new_ids, bits
+
+
+@njit(cache=True, nogil=True)
+def _add_pair(key, h, hkeys, hids, bits, id_a, id_b, cnt, head, done, n_ids):
+    """Register the new pair ``key`` (``h``: its empty slot) as id ``n_ids``.
+
+    Grows the per-pair arrays when full and moves the hash into a table twice as large when
+    it gets more than half full. Returns ``(id, hkeys, hids, bits, id_a, id_b, cnt, head, done)``,
+    the arrays possibly new ones. Only new pairs come here, so its cost does not matter.
+    """
+    if n_ids == id_a.shape[0]:
+        id_a, id_b, cnt, head, done = _grow_pairs(id_a, id_b, cnt, head, done)
+    hkeys[h] = key
+    hids[h] = n_ids
+    id_a[n_ids] = np.int32(key >> 32)
+    id_b[n_ids] = np.int32(key & 0xFFFFFFFF)
+    if 2 * (n_ids + 1) > hkeys.shape[0]:
+        hkeys, hids, bits = _rehash(hkeys, hids, bits)
+    return n_ids, hkeys, hids, bits, id_a, id_b, cnt, head, done
+
+
+@njit(cache=True, nogil=True)
+def _grow_heap(h_cnt, h_key, h_id):
+    """The heap arrays with twice the room."""
+    cap = 2 * h_cnt.shape[0]
+    return _grow(h_cnt, cap, 0), _grow(h_key, cap, 0), _grow(h_id, cap, 0)
+
+
+@njit(cache=True, nogil=True)
+def _self_pair_count(a, e, tok, nxt, prv, occ_pos, occ_nxt, free):
+    """Replacements a left-to-right pass makes for the pair ``(a, a)``, whose occurrence list
+    starts at entry ``e``: a run of ``L`` copies of ``a`` holds ``L // 2`` of them.
+
+    Entries no longer at an ``(a, a)`` adjacency go to the free list. Returns
+    ``(count, new list head, free list head)``.
+    """
+    count = 0
+    keep = -1
+    while e != -1:
+        ne = occ_nxt[e]
+        i = occ_pos[e]
+        j = nxt[i]
+        if tok[i] == a and j != -1 and tok[j] == a:
+            occ_nxt[e] = keep
+            keep = e
+            p = prv[i]
+            if p == -1 or tok[p] != a:  # i starts a run: count the run once
+                run = 1
+                k = i
+                while nxt[k] != -1 and tok[nxt[k]] == a:
+                    run += 1
+                    k = nxt[k]
+                count += run // 2
+        else:
+            occ_nxt[e] = free
+            free = e
+        e = ne
+    return count, keep, free
+
+
+@njit(cache=True, nogil=True)
+def _take_occurrences(a, b, e, tok, nxt, occ_nxt, occ_pos, free, buf):
+    """Positions of the occurrence list of ``(a, b)`` from entry ``e`` that still hold the pair,
+    into ``buf``; every entry goes to the free list. Returns ``(number of positions, free)``."""
+    m = 0
+    while e != -1:
+        ne = occ_nxt[e]
+        i = occ_pos[e]
+        if tok[i] == a:
+            j = nxt[i]
+            if j != -1 and tok[j] == b:
+                buf[m] = i
+                m += 1
+        occ_nxt[e] = free
+        free = e
+        e = ne
+    return m, free
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _replace(i, j, a, b, c, pid, tok, nxt, prv, cnt, hkeys, hids, bits):
+    """Replace the occurrence of pair ``pid`` at ``(i, j)`` by token ``c`` at ``i``.
+
+    Takes the occurrence ``(a, b)`` and its neighbouring adjacencies ``(tok[p], a)`` and
+    ``(b, tok[nn])`` off the pair counts and unlinks ``j``; returns the neighbours ``(p, nn)``
+    (-1: none).
+    """
+    p = prv[i]
+    nn = nxt[j]
+    if p != -1:
+        cnt[hids[_slot(hkeys, _pair_key(tok[p], a), bits)]] -= 1
+    if nn != -1:
+        cnt[hids[_slot(hkeys, _pair_key(b, tok[nn]), bits)]] -= 1
+    cnt[pid] -= 1
+    tok[i] = c
+    tok[j] = -1
+    nxt[j] = -1
+    prv[j] = -1
+    nxt[i] = nn
+    if nn != -1:
+        prv[nn] = i
+    return p, nn
+
+
 # no nogil: the progress callback needs the GIL
 @njit(cache=True)
 def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_every):
@@ -274,7 +403,7 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
     # motif length (in samples) of every token
     tlen = np.ones(n_tokens0 + 16, dtype=np.int64)
 
-    # pair id <- hash of the pair key
+    # pair id <- hash of the pair key, kept at most half full
     bits = 10
     while (1 << bits) < 4 * n_tokens0 * n_tokens0 + 64:
         bits += 1
@@ -289,16 +418,14 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
     done = np.zeros(cap, dtype=np.int8)  # 1 merged, 2 banned (too long)
     n_ids = 0
     # occurrence entries: position and next entry of the same pair; freed entries are reused
-    occ_cap = n + n // 2 + 16
-    occ_pos = np.empty(occ_cap, dtype=np.int32)
-    occ_nxt = np.empty(occ_cap, dtype=np.int32)
+    occ_pos = np.empty(n + n // 2 + 16, dtype=np.int32)
+    occ_nxt = np.empty(occ_pos.shape[0], dtype=np.int32)
     occ_top = 0
     free = -1
     # heap of (count, pair key, pair id)
-    h_cap = 1024
-    h_cnt = np.empty(h_cap, dtype=np.int64)
-    h_key = np.empty(h_cap, dtype=np.int64)
-    h_id = np.empty(h_cap, dtype=np.int32)
+    h_cnt = np.empty(1024, dtype=np.int64)
+    h_key = np.empty(1024, dtype=np.int64)
+    h_id = np.empty(1024, dtype=np.int32)
     h_size = 0
 
     out_a = np.empty(max(16, min(max_merges, 4096)), dtype=np.int32)
@@ -312,35 +439,23 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
         j = nxt[i]
         if j == -1:
             continue
-        key = (np.int64(tok[i]) << 32) | np.int64(tok[j])
+        key = _pair_key(tok[i], tok[j])
         h = _slot(hkeys, key, bits)
-        if hkeys[h] == -1:
-            if n_ids == cap:
-                cap *= 2
-                id_a = _grow(id_a, cap, 0)
-                id_b = _grow(id_b, cap, 0)
-                cnt = _grow(cnt, cap, 0)
-                head = _grow(head, cap, -1)
-                done = _grow(done, cap, 0)
-            hkeys[h] = key
-            hids[h] = n_ids
-            id_a[n_ids] = tok[i]
-            id_b[n_ids] = tok[j]
+        if hkeys[h] != -1:
+            pid = hids[h]
+        else:
+            pid, hkeys, hids, bits, id_a, id_b, cnt, head, done = _add_pair(
+                key, h, hkeys, hids, bits, id_a, id_b, cnt, head, done, n_ids)
             n_ids += 1
-        pid = hids[h]
         cnt[pid] += 1
         occ_pos[occ_top] = i
         occ_nxt[occ_top] = head[pid]
         head[pid] = occ_top
         occ_top += 1
     for pid in range(n_ids):
-        if h_size == h_cap:
-            h_cap *= 2
-            h_cnt = _grow(h_cnt, h_cap, 0)
-            h_key = _grow(h_key, h_cap, 0)
-            h_id = _grow(h_id, h_cap, 0)
-        key = (np.int64(id_a[pid]) << 32) | np.int64(id_b[pid])
-        _heap_push(h_cnt, h_key, h_id, h_size, cnt[pid], key, pid)
+        if h_size == h_cnt.shape[0]:
+            h_cnt, h_key, h_id = _grow_heap(h_cnt, h_key, h_id)
+        _heap_push(h_cnt, h_key, h_id, h_size, cnt[pid], _pair_key(id_a[pid], id_b[pid]), pid)
         h_size += 1
 
     while n_merges < max_merges and h_size > 0:
@@ -357,34 +472,12 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
             done[pid] = 2
             continue
         if a == b:
-            # exact number of left-to-right replacements; compacts the occurrence list
-            prio = 0
-            e = head[pid]
-            keep = -1
-            while e != -1:
-                ne = occ_nxt[e]
-                i = occ_pos[e]
-                j = nxt[i]
-                if tok[i] == a and j != -1 and tok[j] == a:
-                    occ_nxt[e] = keep
-                    keep = e
-                    p = prv[i]
-                    if p == -1 or tok[p] != a:
-                        run = 1
-                        k = i
-                        while nxt[k] != -1 and tok[nxt[k]] == a:
-                            run += 1
-                            k = nxt[k]
-                        prio += run // 2
-                else:
-                    occ_nxt[e] = free
-                    free = e
-                e = ne
-            head[pid] = keep
+            # counts of (a, a) are upper bounds; compute the exact one (compacts the list)
+            prio, head[pid], free = _self_pair_count(a, head[pid], tok, nxt, prv, occ_pos, occ_nxt, free)
         else:
             prio = cnt[pid]
         if prio < top_cnt:
-            # stale entry: the pair lost occurrences since it was pushed
+            # stale entry: the pair lost occurrences since it was pushed (a pop made room)
             if prio > 0:
                 _heap_push(h_cnt, h_key, h_id, h_size, prio, top_key, pid)
                 h_size += 1
@@ -407,19 +500,7 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
         n_merges += 1
         done[pid] = 1
 
-        m = 0
-        e = head[pid]
-        while e != -1:
-            ne = occ_nxt[e]
-            i = occ_pos[e]
-            if tok[i] == a:
-                j = nxt[i]
-                if j != -1 and tok[j] == b:
-                    buf[m] = i
-                    m += 1
-            occ_nxt[e] = free
-            free = e
-            e = ne
+        m, free = _take_occurrences(a, b, head[pid], tok, nxt, occ_nxt, occ_pos, free, buf)
         head[pid] = -1
         if a == b:
             buf[:m].sort()  # overlapping occurrences: replace left to right
@@ -431,71 +512,35 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
             j = nxt[i]
             if j == -1 or tok[j] != b:
                 continue
-            p = prv[i]
-            nn = nxt[j]
-            if p != -1:
-                h = _slot(hkeys, (np.int64(tok[p]) << 32) | np.int64(a), bits)
-                cnt[hids[h]] -= 1
-            if nn != -1:
-                h = _slot(hkeys, (np.int64(b) << 32) | np.int64(tok[nn]), bits)
-                cnt[hids[h]] -= 1
-            cnt[pid] -= 1
-            tok[i] = c
-            tok[j] = -1
-            nxt[j] = -1
-            prv[j] = -1
-            nxt[i] = nn
-            if nn != -1:
-                prv[nn] = i
-            # the new adjacencies (tok[p], c) at p and (c, tok[nn]) at i
+            p, nn = _replace(i, j, a, b, c, pid, tok, nxt, prv, cnt, hkeys, hids, bits)
+            # the adjacencies (tok[p], c) at p and (c, tok[nn]) at i appear
             for side in range(2):
                 if side == 0:
                     if p == -1:
                         continue
                     pos = p
-                    key = (np.int64(tok[p]) << 32) | np.int64(c)
+                    key = _pair_key(tok[p], c)
                 else:
                     if nn == -1:
                         continue
                     pos = i
-                    key = (np.int64(c) << 32) | np.int64(tok[nn])
+                    key = _pair_key(c, tok[nn])
                 h = _slot(hkeys, key, bits)
-                if hkeys[h] == -1:
-                    if n_ids == cap:
-                        cap *= 2
-                        id_a = _grow(id_a, cap, 0)
-                        id_b = _grow(id_b, cap, 0)
-                        cnt = _grow(cnt, cap, 0)
-                        head = _grow(head, cap, -1)
-                        done = _grow(done, cap, 0)
-                    hkeys[h] = key
-                    hids[h] = n_ids
-                    id_a[n_ids] = np.int32(key >> 32)
-                    id_b[n_ids] = np.int32(key & 0xFFFFFFFF)
+                if hkeys[h] != -1:
+                    new_pid = hids[h]
+                else:
+                    new_pid, hkeys, hids, bits, id_a, id_b, cnt, head, done = _add_pair(
+                        key, h, hkeys, hids, bits, id_a, id_b, cnt, head, done, n_ids)
                     n_ids += 1
-                    if 2 * n_ids > hkeys.shape[0]:
-                        # rehash into a table twice as large
-                        bits += 1
-                        new_keys = np.full(1 << bits, -1, dtype=np.int64)
-                        new_ids = np.full(1 << bits, -1, dtype=np.int32)
-                        for s in range(hkeys.shape[0]):
-                            if hkeys[s] != -1:
-                                hs = _slot(new_keys, hkeys[s], bits)
-                                new_keys[hs] = hkeys[s]
-                                new_ids[hs] = hids[s]
-                        hkeys = new_keys
-                        hids = new_ids
-                        h = _slot(hkeys, key, bits)
-                new_pid = hids[h]
                 cnt[new_pid] += 1
                 if free != -1:
                     slot = free
                     free = occ_nxt[free]
                 else:
-                    if occ_top == occ_cap:
-                        occ_cap = occ_cap + occ_cap // 2
-                        occ_pos = _grow(occ_pos, occ_cap, 0)
-                        occ_nxt = _grow(occ_nxt, occ_cap, 0)
+                    if occ_top == occ_pos.shape[0]:
+                        grown = occ_top + occ_top // 2
+                        occ_pos = _grow(occ_pos, grown, 0)
+                        occ_nxt = _grow(occ_nxt, grown, 0)
                     slot = occ_top
                     occ_top += 1
                 occ_pos[slot] = pos
@@ -504,13 +549,9 @@ def train_merges(tok, nxt, prv, n_tokens0, p_min, max_merges, max_len, report_ev
         # every pair created by this merge contains c, so they are all new ids
         for q in range(first_new, n_ids):
             if cnt[q] > 0:
-                if h_size == h_cap:
-                    h_cap *= 2
-                    h_cnt = _grow(h_cnt, h_cap, 0)
-                    h_key = _grow(h_key, h_cap, 0)
-                    h_id = _grow(h_id, h_cap, 0)
-                key = (np.int64(id_a[q]) << 32) | np.int64(id_b[q])
-                _heap_push(h_cnt, h_key, h_id, h_size, cnt[q], key, q)
+                if h_size == h_cnt.shape[0]:
+                    h_cnt, h_key, h_id = _grow_heap(h_cnt, h_key, h_id)
+                _heap_push(h_cnt, h_key, h_id, h_size, cnt[q], _pair_key(id_a[q], id_b[q]), q)
                 h_size += 1
         if report_every > 0 and n_merges % report_every == 0:
             with objmode():
@@ -550,6 +591,16 @@ def _rank(base, n0, table, bits, a, b):
         if (entry >> 32) & 0xFFFFFFFF == key:
             return np.int64(entry & 0xFFFFFFFF)
         h = (h + 1) & mask
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _queue(e_pos, e_nxt, bucket, bitmap, n_e, r, pos):
+    """Queue the adjacency at ``pos`` under merge rank ``r`` (entry ``n_e``); returns ``n_e + 1``."""
+    e_pos[n_e] = pos
+    e_nxt[n_e] = bucket[r]
+    bucket[r] = n_e
+    bitmap[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+    return n_e + 1
 
 
 @njit(cache=True, nogil=True)
@@ -601,11 +652,7 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
             for i in range(n - 1):
                 r = _rank(base, n_tokens0, table, bits, tok[i], tok[i + 1])
                 if r >= 0:
-                    e_pos[n_e] = i
-                    e_nxt[n_e] = bucket[r]
-                    bucket[r] = n_e
-                    n_e += 1
-                    bitmap[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+                    n_e = _queue(e_pos, e_nxt, bucket, bitmap, n_e, r, i)
             word = 0
             while word < n_words:
                 w = bitmap[word]
@@ -643,20 +690,12 @@ def _encode_range(flat, offsets, s0, s1, edges, lb, inv_width, mean_abs, floor, 
                             prv[nn] = i
                             r2 = _rank(base, n_tokens0, table, bits, c, tok[nn])
                             if r2 >= 0:
-                                e_pos[n_e] = i
-                                e_nxt[n_e] = bucket[r2]
-                                bucket[r2] = n_e
-                                n_e += 1
-                                bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
+                                n_e = _queue(e_pos, e_nxt, bucket, bitmap, n_e, r2, i)
                         p = prv[i]
                         if p != -1:
                             r2 = _rank(base, n_tokens0, table, bits, tok[p], c)
                             if r2 >= 0:
-                                e_pos[n_e] = p
-                                e_nxt[n_e] = bucket[r2]
-                                bucket[r2] = n_e
-                                n_e += 1
-                                bitmap[r2 >> 6] |= np.uint64(1) << np.uint64(r2 & 63)
+                                n_e = _queue(e_pos, e_nxt, bucket, bitmap, n_e, r2, p)
                         if a != b or nn == -1 or tok[nn] != a:
                             break
                         i = nn

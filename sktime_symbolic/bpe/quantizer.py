@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from sktime_symbolic.abba._validation import check_int, check_real
+from sktime_symbolic._validation import check_int, check_real
 
 DISTRIBUTIONS = ("uniform", "gaussian", "empirical")
 

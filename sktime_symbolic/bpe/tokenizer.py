@@ -14,7 +14,7 @@ import numba
 import numpy as np
 from tqdm.auto import tqdm
 
-from sktime_symbolic.abba._validation import check_int, check_real
+from sktime_symbolic._validation import check_finite, check_int, check_real, split_series
 from sktime_symbolic.bpe import _kernels as K
 from sktime_symbolic.bpe.quantizer import Quantizer
 
@@ -48,58 +48,12 @@ class Encoded:
     def __getitem__(self, i):
         return self.tokens[self.offsets[i] : self.offsets[i + 1]]
 
-    def to_list(self):
-        """Token arrays, one per series."""
-        return [self[i] for i in range(len(self))]
 
-
-def _as_batch(X, where="X"):
-    """``(flat float64, offsets int64, single)`` of a series, a 2D array (rows) or a list of series."""
-    if isinstance(X, np.ndarray) and X.ndim == 2:
-        if X.dtype.kind not in "biuf":
-            raise ValueError(f"{where} must hold numbers, got dtype {X.dtype}")
-        if X.shape[0] == 0 or X.shape[1] == 0:
-            raise ValueError(f"{where} is empty (shape {X.shape})")
-        # rows are series of equal length: no per-row copies
-        series = None
-        flat = np.ascontiguousarray(X, dtype=np.float64).reshape(-1)
-        offsets = np.arange(X.shape[0] + 1, dtype=np.int64) * X.shape[1]
-        single = False
-    elif isinstance(X, (list, tuple)):
-        series = list(X)
-        single = False
-        if not series:
-            raise ValueError(f"{where} is an empty list of series")
-    else:
-        series = [X]
-        single = True
-    if series is not None:
-        flat, offsets = _concatenate(series, where, single)
-    inf = np.isinf(flat)
-    if inf.any():
-        pos = int(np.flatnonzero(inf)[0])
-        s = int(np.searchsorted(offsets, pos, side="right") - 1)
-        name = where if single else f"{where}[{s}]"
-        raise ValueError(f"{name} contains inf at position {pos - int(offsets[s])}; only NaN (missing) is allowed")
-    return flat, offsets, single
-
-
-def _concatenate(series, where, single):
-    arrays = []
-    for i, x in enumerate(series):
-        arr = np.asarray(x)
-        name = where if single else f"{where}[{i}]"
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
-        if arr.ndim != 1:
-            raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
-        if arr.shape[0] == 0:
-            raise ValueError(f"{name} is empty")
-        arrays.append(arr)
-    flat = np.ascontiguousarray(np.concatenate(arrays), dtype=np.float64)
-    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
-    np.cumsum([a.shape[0] for a in arrays], out=offsets[1:])
-    return flat, offsets
+def _as_batch(X):
+    """:class:`~sktime_symbolic._validation.SeriesBatch` of the input; inf is an error, NaN missing."""
+    batch = split_series(X)
+    check_finite(batch, allow_nan=True)
+    return batch
 
 
 class MotifTokenizer:
@@ -255,12 +209,16 @@ class MotifTokenizer:
 
         Parameters
         ----------
-        X : 1D array (one series), 2D array (one series per row) or list of 1D arrays
+        X : 1D array (one series), 2D array (one series per row), 3D array
+            ``(instances, channels, time)``, list of 1D arrays or list of 2D
+            ``(channels, time)`` arrays (every channel is a series, instance-major)
             Training series; NaN is a missing value (MASK), merges never cross it nor
-            the boundary between two series.
+            the boundary between two series. An error about inf names the series as
+            given (``series i`` or ``instance i, channel c``).
         """
         self._check_params()
-        flat, offsets, _ = _as_batch(X)
+        batch = _as_batch(X)
+        flat, offsets = batch.flat, batch.offsets
         self.quantizer_ = Quantizer(self.n_bins, self.distribution, self.lb, self.ub)
         if self.distribution == "empirical":
             # the empirical bins need the scaled values first: quantize with any edges, keep z
@@ -331,7 +289,8 @@ class MotifTokenizer:
     def symbols(self, X):
         """Quantized symbol ids of one or many series, before any merge (as :class:`Encoded`)."""
         self._check_fitted()
-        flat, offsets, _ = _as_batch(X)
+        batch = _as_batch(X)
+        flat, offsets = batch.flat, batch.offsets
         sym, _, loc, scale = self._quantize(flat, offsets)
         return Encoded(sym, offsets, loc, scale, np.diff(offsets))
 
@@ -340,17 +299,19 @@ class MotifTokenizer:
 
         Parameters
         ----------
-        X : 1D array, 2D array (rows are series) or list of 1D arrays
+        X : series as in :meth:`fit`
         add_eos : bool, default=False, append ``EOS`` to every series.
 
         Returns
         -------
         Encoded
             Flat tokens with offsets and each series' scaling; ``enc[i]`` are the
-            tokens of series ``i``.
+            tokens of series ``i`` (channel ``i % n_channels`` of instance
+            ``i // n_channels`` for 3D or 2D-list input).
         """
         self._check_fitted()
-        flat, offsets, _ = _as_batch(X)
+        batch = _as_batch(X)
+        flat, offsets = batch.flat, batch.offsets
         n_threads = numba.get_num_threads()
         numba.set_num_threads(self._n_threads())
         try:
@@ -405,6 +366,13 @@ class MotifTokenizer:
         """
         self._check_fitted()
         flat, offsets, loc, scale, single = self._token_batch(tokens, loc, scale)
+        values, sym_offsets = self._decode_flat(flat, offsets, loc, scale, conditional)
+        out = [values[sym_offsets[i] : sym_offsets[i + 1]] for i in range(sym_offsets.shape[0] - 1)]
+        return out[0] if single else out
+
+    def _decode_flat(self, flat, offsets, loc, scale, conditional=None):
+        """:meth:`decode` of a flat batch of token ids: ``(values, value offsets)``, the values
+        of all series one after another (no per-series arrays, for callers that want one)."""
         symbols, sym_offsets, bad = K.decode_symbols(flat, offsets, self._motif_offsets, self._motif_symbols,
                                                      self.vocab_size_)
         if bad >= 0:
@@ -412,8 +380,7 @@ class MotifTokenizer:
         use_cond = self.conditional if conditional is None else conditional
         values = K.symbols_to_values(symbols, sym_offsets, self.quantizer_.centres_, self.cond_values_,
                                      self.cond_counts_ > 0, loc, scale, bool(use_cond))
-        out = [values[sym_offsets[i] : sym_offsets[i + 1]] for i in range(sym_offsets.shape[0] - 1)]
-        return out[0] if single else out
+        return values, sym_offsets
 
     # ------------------------------------------------------------------ statistics
 

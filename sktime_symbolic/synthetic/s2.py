@@ -65,10 +65,6 @@ class S2Sample:
     input_kinds: list
 
 
-def _is_const(tok: str) -> bool:
-    return tok not in BINARY_OPS and tok not in UNARY_OPS and not tok.startswith("x_")
-
-
 def evaluate_tokens(tokens, inputs) -> np.ndarray:
     """Evaluate a prefix token sequence on input series ``inputs`` (n_inputs, length).
 

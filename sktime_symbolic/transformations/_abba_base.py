@@ -1,24 +1,43 @@
 """Shared machinery of the ABBA and JABBA sktime transformers.
 
-The transformed data holds one row per symbol. Besides the ``symbol`` column it carries
+The transformed data holds one row per symbol, indexed ``(instance, symbol_position)``
+(``symbol_position`` alone for a single series). Besides the ``symbol`` column it carries
 what ``inverse_transform`` needs, so the output alone can be inverted (also when it was
 produced under a parallel backend or edited, e.g. symbols forecast by a model):
 
 - ``channel``: the index of the input column the symbol belongs to (channels are
   symbolized separately with a shared codebook);
-- ``start_value``, ``length``: first value and number of time points of the channel;
+- ``length``: the number of time steps of the symbol's piece; a channel's pieces cover its
+  series, so the reconstruction of a channel has ``1 + sum(length)`` time points (give an
+  added symbol the length you want it to span, e.g. its mean length
+  ``round(model_.centers_[symbol, 0])``);
+- ``start_value``: first value of the channel;
 - ``loc``, ``scale``: the channel's normalisation.
+
+``inverse_transform`` reads ``start_value``, ``loc`` and ``scale`` from a channel's first
+row and rejects non-integer or missing symbols, lengths that are not whole numbers >= 1,
+non-finite values, scales <= 0 and channels the transformer was not fitted on.
 
 Select ``Xt["symbol"]`` for the codes alone. With ``return_strings=True`` the symbols are
 strings; sktime admits no categorical data in ``inverse_transform``, so map them back to codes
-(their positions in ``model_.alphabet_``) before inverting.
+(their positions in the fitted ``alphabet_``) before inverting.
 """
 
 import numpy as np
-import pandas as pd
 from sktime.transformations.base import BaseTransformer
 
+from sktime_symbolic._validation import check_finite, split_series
 from sktime_symbolic.abba import JABBA, SymbolicRepresentation
+from sktime_symbolic.transformations._panel import (
+    INNER_MTYPES,
+    build_frame,
+    channel_column,
+    integer_column,
+    read_panel,
+    real_column,
+    series_rows,
+    split_rows,
+)
 
 SYMBOL_COLUMNS = ["symbol", "channel", "start_value", "length", "loc", "scale"]
 
@@ -47,6 +66,7 @@ class _BaseABBATransformer(BaseTransformer):
         "authors": ["sktime-symbolic developers"],
         "maintainers": ["sktime-symbolic developers"],
         "python_dependencies": ["numba"],
+        "X_inner_mtype": INNER_MTYPES,
     }
 
     def __init__(
@@ -80,84 +100,69 @@ class _BaseABBATransformer(BaseTransformer):
         self.random_state = random_state
         super().__init__()
 
-    def _make_model(self):
-        return JABBA(
+    def _model_params(self):
+        return dict(
             tol=self.tol, method=self.method, alpha=self.alpha, k=self.k, r=self.r, scl=self.scl,
             max_len=self.max_len, fixed_point=self.fixed_point, normalize=self.normalize,
             alphabet=self.alphabet, n_jobs=self.n_jobs, random_state=self.random_state,
         )
 
-    def _check_columns(self, X):
-        if list(X.columns) != self.columns_:
-            raise ValueError(f"X has columns {list(X.columns)}, but the transformer was fitted on {self.columns_}")
+    def _make_model(self):
+        return JABBA(**self._model_params())
+
+    def _check_columns(self, panel):
+        if panel.columns != self.columns_:
+            raise ValueError(f"X has columns {panel.columns}, but the transformer was fitted on {self.columns_}")
 
     @staticmethod
-    def _channels_of(frames):
-        """``(n_instances, n_channels, ...)`` list of 2D arrays, one per instance."""
-        out = []
-        for frame in frames:
-            if frame.shape[0] < 2:
-                raise ValueError(f"a series has {frame.shape[0]} time points; ABBA needs at least 2")
-            non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-            if non_numeric:
-                raise ValueError(f"columns {non_numeric} are not numeric")
-            out.append(frame.to_numpy(dtype=np.float64).T)
-        return out
+    def _checked_panel(X):
+        """:class:`~sktime_symbolic.transformations._panel.Panel` of ``X`` with every series
+        checked (at least 2 values, no NaN or inf) and errors naming instance and channel."""
+        panel = read_panel(X)
+        check_finite(split_series(panel.data, min_length=2))
+        return panel
 
-    def _to_symbol_frames(self, model, rep):
-        """One DataFrame of symbols per instance."""
-        codes = model.to_strings(rep, join=False) if self.return_strings else list(rep)
-        n_channels = rep.n_channels
-        frames = []
-        for inst in range(rep.n_series // n_channels):
-            parts = []
-            for c in range(n_channels):
-                s = inst * n_channels + c
-                m = len(codes[s])
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "symbol": np.asarray(codes[s], dtype=object if self.return_strings else np.int64),
-                            "channel": np.full(m, c, dtype=np.int64),
-                            "start_value": np.full(m, rep.first[s] * rep.scale[s] + rep.loc[s]),
-                            "length": np.full(m, rep.n_points[s], dtype=np.int64),
-                            "loc": np.full(m, rep.loc[s]),
-                            "scale": np.full(m, rep.scale[s]),
-                        }
-                    )
-                )
-            frames.append(pd.concat(parts, ignore_index=True))
-        return frames
+    @staticmethod
+    def _symbol_frame(rep, panel, symbols):
+        """The output frame of the symbols ``symbols`` (codes or strings) of ``rep``."""
+        n_channels = len(panel.columns)
+        per_series = np.diff(rep.offsets)
+        series = np.repeat(np.arange(per_series.shape[0]), per_series)
+        start_value = rep.first * rep.scale + rep.loc
+        columns = {
+            "symbol": symbols,
+            "channel": series % n_channels,
+            "start_value": start_value[series],
+            "length": np.asarray(rep.piece_lengths, dtype=np.int64),
+            "loc": rep.loc[series],
+            "scale": rep.scale[series],
+        }
+        return build_frame(columns, per_series.reshape(-1, n_channels).sum(axis=1), panel, "symbol_position")
 
-    def _from_symbol_frames(self, model, frames, n_channels):
-        """Rebuild the representation of instances from their symbol frames."""
-        codes, offsets, first, n_points, loc, scale = [], [0], [], [], [], []
-        for frame in frames:
-            missing = [c for c in SYMBOL_COLUMNS if c not in frame.columns]
-            if missing:
-                raise ValueError(f"inverse_transform needs the columns {SYMBOL_COLUMNS}; missing {missing}")
-            for c in range(n_channels):
-                rows = frame[frame["channel"].to_numpy() == c]
-                if len(rows) == 0:
-                    raise ValueError(f"channel {c} has no symbols; every channel needs at least one")
-                symbols = rows["symbol"].to_numpy()
-                if symbols.dtype == object:
-                    from sktime_symbolic.abba.symbols import strings_to_codes
-
-                    symbols = strings_to_codes(symbols, model.alphabet_)
-                codes.append(symbols.astype(np.int64))
-                offsets.append(offsets[-1] + len(rows))
-                sc = float(rows["scale"].iloc[0])
-                lc = float(rows["loc"].iloc[0])
-                first.append((float(rows["start_value"].iloc[0]) - lc) / sc)
-                n_points.append(int(rows["length"].iloc[0]))
-                loc.append(lc)
-                scale.append(sc)
-        return SymbolicRepresentation(
-            codes=np.concatenate(codes), offsets=np.asarray(offsets, dtype=np.int64),
-            first=np.asarray(first), n_points=np.asarray(n_points, dtype=np.int64),
-            loc=np.asarray(loc), scale=np.asarray(scale), layout="list", n_channels=1,
+    def _read_symbol_frame(self, X):
+        """``(rows, rep)``: the rows of ``X`` grouped by instance and the representation of
+        every (instance, channel), instance-major; ValueError on a bad value."""
+        missing = [c for c in SYMBOL_COLUMNS if c not in X.columns]
+        if missing:
+            raise ValueError(f"inverse_transform needs the columns {SYMBOL_COLUMNS}; missing {missing}")
+        rows = split_rows(X)
+        n_channels = len(self.columns_)
+        codes = integer_column(X, rows, "symbol")
+        channel = channel_column(X, rows, n_channels)
+        length = integer_column(X, rows, "length", low=1)
+        start_value = real_column(X, rows, "start_value")
+        loc = real_column(X, rows, "loc")
+        scale = real_column(X, rows, "scale", positive=True)
+        order, starts = series_rows(X, rows, channel, n_channels, "symbols")
+        if order is not None:
+            codes, length, start_value, loc, scale = (a[order] for a in (codes, length, start_value, loc, scale))
+        first = starts[:-1]
+        rep = SymbolicRepresentation(
+            codes=codes, offsets=starts, first=(start_value[first] - loc[first]) / scale[first],
+            n_points=1 + np.add.reduceat(length, first), loc=loc[first], scale=scale[first],
+            layout="list", n_channels=1, piece_lengths=length,
         )
+        return rows, rep
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -1,6 +1,7 @@
 """BPE motif tokenizer as an sktime transformer: one vocabulary for a whole panel.
 
-The transformed data holds one row per token. Besides the ``token`` column it carries what
+The transformed data holds one row per token, indexed ``(instance, token_position)``
+(``token_position`` alone for a single series). Besides the ``token`` column it carries what
 ``inverse_transform`` needs, so the output alone can be inverted (also after tokens were
 edited or forecast by a model):
 
@@ -9,14 +10,28 @@ edited or forecast by a model):
 - ``length``: number of time points of the channel;
 - ``loc``, ``scale``: the channel's scaling.
 
+``inverse_transform`` reads ``length``, ``loc`` and ``scale`` from a channel's first row and
+rejects non-integer or missing tokens, lengths that are not whole numbers >= 1, non-finite
+values, scales <= 0 and channels the transformer was not fitted on.
+
 Select ``Xt["token"]`` for the ids alone.
 """
 
 import numpy as np
-import pandas as pd
 from sktime.transformations.base import BaseTransformer
 
 from sktime_symbolic.bpe import MotifTokenizer
+from sktime_symbolic.transformations._panel import (
+    INNER_MTYPES,
+    build_frame,
+    channel_column,
+    integer_column,
+    read_panel,
+    real_column,
+    series_rows,
+    split_rows,
+    values_frame,
+)
 
 TOKEN_COLUMNS = ["token", "channel", "length", "loc", "scale"]
 
@@ -67,7 +82,7 @@ class BPETokenizer(BaseTransformer):
         "scitype:transform-output": "Series",
         "scitype:transform-labels": "None",
         "scitype:instancewise": False,
-        "X_inner_mtype": "pd-multiindex",
+        "X_inner_mtype": INNER_MTYPES,
         "y_inner_mtype": "None",
         "requires_y": False,
         "fit_is_empty": False,
@@ -113,82 +128,62 @@ class BPETokenizer(BaseTransformer):
         self.n_jobs = n_jobs
         super().__init__()
 
-    @staticmethod
-    def _instances(X):
-        names = X.index.get_level_values(0).unique()
-        return names, [X.loc[name] for name in names]
-
-    @staticmethod
-    def _channel_series(frames):
-        """All channels of all instances as 1D float arrays, instance-major."""
-        out = []
-        for frame in frames:
-            non_numeric = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-            if non_numeric:
-                raise ValueError(f"columns {non_numeric} are not numeric")
-            values = frame.to_numpy(dtype=np.float64)
-            out.extend(values[:, c] for c in range(values.shape[1]))
-        return out
-
     def _fit(self, X, y=None):
-        _, frames = self._instances(X)
+        # the tokenizer checks every series and names instance and channel of an inf
+        panel = read_panel(X)
         self.tokenizer_ = MotifTokenizer(
             n_bins=self.n_bins, distribution=self.distribution, lb=self.lb, ub=self.ub, scaling=self.scaling,
             scale_floor=self.scale_floor, p_min=self.p_min, max_vocab=self.max_vocab,
             max_motif_len=self.max_motif_len, conditional=self.conditional, n_jobs=self.n_jobs,
-        ).fit(self._channel_series(frames))
-        self.columns_ = list(X.columns)
+        ).fit(panel.data)
+        self.columns_ = panel.columns
         self.vocab_size_ = self.tokenizer_.vocab_size_
         return self
 
     def _transform(self, X, y=None):
-        if list(X.columns) != self.columns_:
-            raise ValueError(f"X has columns {list(X.columns)}, but the transformer was fitted on {self.columns_}")
-        names, frames = self._instances(X)
-        enc = self.tokenizer_.encode(self._channel_series(frames))
+        panel = read_panel(X)
+        if panel.columns != self.columns_:
+            raise ValueError(f"X has columns {panel.columns}, but the transformer was fitted on {self.columns_}")
+        enc = self.tokenizer_.encode(panel.data)
         n_channels = len(self.columns_)
-        out = []
-        for i in range(len(names)):
-            parts = []
-            for c in range(n_channels):
-                s = i * n_channels + c
-                tokens = enc[s]
-                m = tokens.shape[0]
-                parts.append(pd.DataFrame({
-                    "token": tokens.astype(np.int64),
-                    "channel": np.full(m, c, dtype=np.int64),
-                    "length": np.full(m, enc.lengths[s], dtype=np.int64),
-                    "loc": np.full(m, enc.loc[s]),
-                    "scale": np.full(m, enc.scale[s]),
-                }))
-            out.append(pd.concat(parts, ignore_index=True))
-        return pd.concat(out, keys=names, names=[X.index.names[0], "token_position"])
+        per_series = np.diff(enc.offsets)
+        series = np.repeat(np.arange(per_series.shape[0]), per_series)
+        columns = {
+            "token": enc.tokens.astype(np.int64),
+            "channel": series % n_channels,
+            "length": enc.lengths[series],
+            "loc": enc.loc[series],
+            "scale": enc.scale[series],
+        }
+        return build_frame(columns, per_series.reshape(-1, n_channels).sum(axis=1), panel, "token_position")
 
     def _inverse_transform(self, X, y=None):
         missing = [c for c in TOKEN_COLUMNS if c not in X.columns]
         if missing:
             raise ValueError(f"inverse_transform needs the columns {TOKEN_COLUMNS}; missing {missing}")
-        names, frames = self._instances(X)
+        rows = split_rows(X)
         n_channels = len(self.columns_)
-        out = []
-        for frame in frames:
-            channel = frame["channel"].to_numpy()
-            columns = []
-            for c in range(n_channels):
-                rows = frame[channel == c]
-                if len(rows) == 0:
-                    raise ValueError(f"channel {c} has no tokens; every channel needs at least one")
-                tokens = rows["token"].to_numpy()
-                if tokens.dtype.kind == "f" and np.all(np.isfinite(tokens)) and np.all(tokens == np.round(tokens)):
-                    tokens = tokens.astype(np.int64)
-                values = self.tokenizer_.decode(tokens, loc=float(rows["loc"].iloc[0]),
-                                                scale=float(rows["scale"].iloc[0]))
-                length = int(rows["length"].iloc[0])
-                column = np.full(length, np.nan)
-                column[: min(length, values.shape[0])] = values[:length]
-                columns.append(column)
-            out.append(pd.DataFrame(np.column_stack(columns), columns=self.columns_))
-        return pd.concat(out, keys=names, names=[X.index.names[0], "timepoints"])
+        tokens = integer_column(X, rows, "token")
+        channel = channel_column(X, rows, n_channels)
+        length = integer_column(X, rows, "length", low=1)
+        loc = real_column(X, rows, "loc")
+        scale = real_column(X, rows, "scale", positive=True)
+        order, starts = series_rows(X, rows, channel, n_channels, "tokens")
+        if order is not None:
+            tokens = tokens[order]
+        first = starts[:-1] if order is None else order[starts[:-1]]
+        length, loc, scale = length[first], loc[first], scale[first]
+        values, offsets = self.tokenizer_._decode_flat(tokens, starts, loc, scale)
+        if (np.diff(offsets) == length).all():
+            flat = values
+        else:
+            # edited tokens may decode to another length: cut to ``length`` or pad with NaN
+            flat = np.full(int(length.sum()), np.nan)
+            out = np.cumsum(length) - length
+            for s in range(length.shape[0]):
+                m = min(length[s], offsets[s + 1] - offsets[s])
+                flat[out[s] : out[s] + m] = values[offsets[s] : offsets[s] + m]
+        return values_frame(flat, length, n_channels, rows, self.columns_)
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -1,9 +1,9 @@
 """JABBA transformer: one codebook shared across all series of a panel."""
 
 import numpy as np
-import pandas as pd
 
 from sktime_symbolic.transformations._abba_base import _BaseABBATransformer
+from sktime_symbolic.transformations._panel import read_panel, values_frame
 from sktime_symbolic.transformations.abba import _PARAMS_DOC
 
 
@@ -17,11 +17,17 @@ class JABBATransformer(_BaseABBATransformer):
     the training panel reproduces fit's symbols exactly). Multivariate series are
     symbolized channel by channel with shared symbols. Series may have unequal lengths.
 
-    The output has one row per symbol: ``symbol`` plus the columns ``inverse_transform``
-    needs (``channel``, ``start_value``, ``length``, ``loc``, ``scale``).
+    The output has one row per symbol, indexed ``(instance, symbol_position)``:
+    ``symbol`` plus the columns ``inverse_transform`` needs (``channel``, ``start_value``,
+    ``length`` of the symbol's piece, ``loc``, ``scale``).
 """
         + _PARAMS_DOC
         + """
+    Attributes
+    ----------
+    model_ : :class:`~sktime_symbolic.abba.JABBA`, the fitted codebook.
+    columns_ : list, the column names seen in ``fit``.
+
     Examples
     --------
     >>> from sktime.datasets import load_unit_test
@@ -29,6 +35,8 @@ class JABBATransformer(_BaseABBATransformer):
     >>> X, _ = load_unit_test(split="train", return_type="pd-multiindex")
     >>> jabba = JABBATransformer(tol=0.1, alpha=0.1)
     >>> Xt = jabba.fit_transform(X)
+    >>> Xt.index.names[-1], int(Xt["length"].sum()) == len(X) - X.index.get_level_values(0).nunique()
+    ('symbol_position', True)
     >>> X_rec = jabba.inverse_transform(Xt)
     >>> X_rec.shape == X.shape
     True
@@ -37,34 +45,23 @@ class JABBATransformer(_BaseABBATransformer):
 
     _tags = {
         "scitype:instancewise": False,
-        "X_inner_mtype": "pd-multiindex",
     }
 
-    @staticmethod
-    def _instances(X):
-        names = X.index.get_level_values(0).unique()
-        return names, [X.loc[name] for name in names]
-
     def _fit(self, X, y=None):
-        _, frames = self._instances(X)
-        self.model_ = self._make_model().fit(self._channels_of(frames))
-        self.columns_ = list(X.columns)
+        # the core checks every series and names instance and channel of bad values
+        panel = read_panel(X)
+        self.model_ = self._make_model().fit(panel.data)
+        self.columns_ = panel.columns
         return self
 
     def _transform(self, X, y=None):
-        self._check_columns(X)
-        names, frames = self._instances(X)
-        rep = self.model_.transform(self._channels_of(frames))
-        out = self._to_symbol_frames(self.model_, rep)
-        return pd.concat(out, keys=names, names=[X.index.names[0], "symbol_position"])
+        panel = read_panel(X)
+        self._check_columns(panel)
+        rep = self.model_.transform(panel.data)
+        symbols = np.asarray(self.model_.alphabet_, dtype=object)[rep.codes] if self.return_strings else rep.codes
+        return self._symbol_frame(rep, panel, symbols)
 
     def _inverse_transform(self, X, y=None):
-        names, frames = self._instances(X)
-        rep = self._from_symbol_frames(self.model_, frames, len(self.columns_))
-        series = self.model_.inverse_transform(rep)
-        n_channels = len(self.columns_)
-        out = []
-        for i in range(len(names)):
-            values = np.column_stack(series[i * n_channels : (i + 1) * n_channels])
-            out.append(pd.DataFrame(values, columns=self.columns_))
-        return pd.concat(out, keys=names, names=[X.index.names[0], "timepoints"])
+        rows, rep = self._read_symbol_frame(X)
+        flat = np.concatenate(self.model_.inverse_transform(rep))
+        return values_frame(flat, rep.n_points, len(self.columns_), rows, self.columns_)
