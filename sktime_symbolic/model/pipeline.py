@@ -37,6 +37,13 @@ def resolve_device(device) -> torch.device:
         raise ValueError(f"device must be 'auto' or a torch device, got {device!r}") from error
 
 
+def inference_autocast(device: torch.device):
+    """bf16 autocast on CUDA, plain fp32 on CPU: how both pipelines run their models."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
 def _as_series_list(context, where="context"):
     """``(list of float64 1D arrays, single)`` from a 1D array, a 2D array (rows) or a list."""
     if isinstance(context, torch.Tensor):
@@ -139,9 +146,7 @@ class SymbolicPipeline:
         return torch.as_tensor(tokens, device=self.device), torch.as_tensor(valid, device=self.device)
 
     def _autocast(self):
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", enabled=False)
+        return inference_autocast(self.device)
 
     # ------------------------------------------------------------------ sampling
 

@@ -23,6 +23,7 @@ from sktime_symbolic.model.pipeline import (
     QUANTILE_CODEC_FILE as CODEC_FILE,
     WEIGHTS_FILE,
     _as_series_list,
+    inference_autocast,
     resolve_device,
 )
 from sktime_symbolic.model.piece_codec import codec_from_config
@@ -80,9 +81,7 @@ class QuantilePipeline:
         return self.codec.context_length
 
     def _autocast(self):
-        if self.device.type == "cuda":
-            return torch.autocast("cuda", dtype=torch.bfloat16)
-        return torch.autocast("cpu", enabled=False)
+        return inference_autocast(self.device)
 
     def _encode(self, contexts):
         """``(tokens, model inputs features, symbols, lags, valid, last)``: a fixed token width, and at least ``MIN_ROWS`` rows (copies of
