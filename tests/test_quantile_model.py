@@ -192,3 +192,61 @@ def test_pretraining_exports_a_pipeline_and_continues_from_it(tmp_path):
     np.testing.assert_array_equal(again.codec.centers_, first.codec.centers_)
     changed = [k for k, v in first.model.state_dict().items() if not torch.equal(v, again.model.state_dict()[k])]
     assert changed  # one optimiser step from the first run's weights
+
+
+@pytest.mark.parametrize("period", [7, 24])
+def test_motif_copy_repeats_a_seasonal_context_and_continues_a_line(pipeline, period):
+    codec, t = pipeline.codec, np.arange(140)
+    truth = {"sine": np.sin(2 * np.pi * t / period), "line": 0.05 * t}
+    tokens = codec.encode([y[:128] for y in truth.values()], copy_length=12)
+    assert tokens["copy"].shape == (2, 2, 12) and tokens["copy_quality"].shape == (2, 2)
+    future = [(y[128:] - m) / s for y, m, s in zip(truth.values(), tokens["loc"], tokens["scale"])]
+    # the sine: both paths repeat it (no drift over a whole period); the line: only the drifted one
+    np.testing.assert_allclose(tokens["copy"][0], np.stack([future[0]] * 2), atol=1e-5)
+    np.testing.assert_allclose(tokens["copy"][1, 1], future[1], atol=1e-5)
+    assert tokens["copy_quality"][0].min() > 0.99 and tokens["copy_quality"][1, 1] > 0.99
+    assert tokens["copy_quality"][1, 0] < tokens["copy_quality"][1, 1]
+
+
+def test_motif_copy_without_a_match_is_the_last_value():
+    from sktime_symbolic.model.piece_codec import motif_copy
+
+    x = np.arange(20.0)
+    paths, quality = motif_copy(x, np.array([10, 9]), np.array([1, 2]), 5)  # two pieces: nothing to match
+    assert (paths == 19.0).all() and (quality == -1.0).all()
+    # symbols 3, 4 repeat at lag 6: the match proposes the lag, the values confirm it
+    y = np.tile([0.0, 1, 2, 3, 2, 1], 5)[:-1]
+    paths, quality = motif_copy(y, np.array([3, 3, 3, 3, 3, 3, 3, 3, 4]), np.array([3, 4, 3, 4, 3, 4, 3, 4, 5]), 8)
+    np.testing.assert_array_equal(paths[0], np.tile([0.0, 1, 2, 3, 2, 1], 7)[29:37])
+    assert quality[0] == pytest.approx(1.0)
+
+
+def test_patch_codec_refuses_the_copy_prior():
+    with pytest.raises(ValueError, match="no symbols"):
+        PatchCodec(patch_size=16, context_length=64).encode([np.arange(40.0)], copy_length=8)
+
+
+def test_copy_prior_added_to_a_trained_model_and_forecasts_a_repeat(pipeline):
+    cfg = pipeline.cfg.replace(copy_paths=2)
+    module = QuantileLM.from_pipeline(pipeline, cfg)
+    # the layers both models have keep their weights; the prior's start from their initialisation
+    for k, v in pipeline.model.state_dict().items():
+        assert torch.equal(module.model.state_dict()[k], v)
+    with pytest.raises(ValueError, match="cannot start from these weights"):
+        QuantileLM.from_pipeline(pipeline, cfg.replace(d_model=32, copy_paths=0))
+    with pytest.raises(ValueError, match="copy_paths"):
+        cfg.replace(copy_paths=1)
+    # a gate that trusts path 0 fully forecasts the seasonal repeat, in the data's units
+    model = module.model
+    with torch.no_grad():
+        model.copy_gate.bias.view(3, -1)[:] = torch.tensor([-30.0, 30.0, -30.0])[:, None]
+        model.head.hidden[-1].weight.zero_(), model.head.hidden[-1].bias.zero_()
+        model.head.skip.weight.zero_(), model.head.skip.bias.zero_()
+    prior = QuantilePipeline(model, pipeline.codec, device="cpu")
+    y = 5 + 2 * np.sin(2 * np.pi * np.arange(152) / 12)
+    quantiles, _ = prior.predict_quantiles(y[:128], 24)
+    np.testing.assert_allclose(quantiles[4], y[128:], atol=1e-4)
+    again = QuantilePipeline.from_state(prior.to_state(), device="cpu")
+    np.testing.assert_array_equal(again.predict_quantiles(y[:128], 24)[0], quantiles)
+    batch = training_batch(pipeline.codec, [y[:128]], [y[128:140]], 12, copy_length=12)
+    assert float(QuantileLM.from_pipeline(prior).loss(batch)) < 1e-4

@@ -145,8 +145,9 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
             h = pipeline.cfg.prediction_length
         codec = pipeline.codec
         data = SeriesWindows(series, pipeline.context_length,
-                             lambda c, x: quantile_batch(codec, c, x, pipeline.cfg.prediction_length), h, batch_size,
-                             seed)
+                             lambda c, x: quantile_batch(codec, c, x, pipeline.cfg.prediction_length,
+                                                         pipeline.cfg.prediction_length * (pipeline.cfg.copy_paths > 0)),
+                             h, batch_size, seed)
         module = QuantileLM.from_pipeline(pipeline, **hparams)
     else:
         data = SeriesWindows(series, pipeline.cfg.context_length,

@@ -123,11 +123,93 @@ def merge_short_pieces(lengths, offsets, min_len):
     return out[:count], new_offsets
 
 
+@njit(cache=True)
+def motif_copy(x, lengths, codes, horizon, window=64, max_lags=6):
+    """In-context motif matching: the context's own continuation after earlier occurrences of
+    its last symbols, as two candidate paths of ``horizon`` values.
+
+    The symbols of the two complete pieces before the last one (or of one, when two match
+    fewer than twice) are looked up earlier in the chain; each match proposes the lag
+    between the two occurrences. Piece boundaries shift by a few steps between repeats, so
+    each proposed lag ``L`` is refined over ``L +- max(1, L // 8)`` to the lag whose values
+    best repeat over the last ``window`` steps. Path 0 repeats the values one lag back
+    (a seasonal repeat), path 1 adds the change over one lag per cycle (a repeat with drift:
+    a line continues). ``quality`` is ``1 - mse / (var + 0.01)`` of each path's fit over the
+    window, in ``[-1, 1]``; with no match the paths are the last value and quality is -1.
+
+    Returns ``(paths (2, horizon), quality (2,))``.
+    """
+    n = x.size
+    m = lengths.size
+    paths = np.full((2, horizon), x[n - 1])
+    quality = np.full(2, -1.0)
+    if m < 3:
+        return paths, quality
+    ends = np.cumsum(lengths)
+    query_end = ends[m - 2]
+    lags = np.zeros(max_lags, dtype=np.int64)
+    n_lags = 0
+    for k in (2, 1):
+        for j in range(m - 3, k - 2, -1):
+            if n_lags == max_lags:
+                break
+            same = True
+            for i in range(k):
+                if codes[j - i] != codes[m - 2 - i]:
+                    same = False
+                    break
+            lag = query_end - ends[j]
+            if same and lag >= 2:
+                new = True
+                for i in range(n_lags):
+                    new = new and lags[i] != lag
+                if new:
+                    lags[n_lags] = lag
+                    n_lags += 1
+        if n_lags >= 2:
+            break
+    best_err = np.full(2, np.inf)
+    best_lag = np.zeros(2, dtype=np.int64)
+    for c in range(n_lags):
+        r = max(1, lags[c] // 8)
+        for lag in range(max(2, lags[c] - r), lags[c] + r + 1):
+            w = min(lag, window, n - 1 - lag)
+            if w < 4:
+                continue
+            drift = x[n - 1] - x[n - 1 - lag]
+            mean = 0.0
+            for t in range(n - w, n):
+                mean += x[t]
+            mean /= w
+            var, err0, err1 = 0.0, 0.0, 0.0
+            for t in range(n - w, n):
+                d = x[t] - x[t - lag]
+                var += (x[t] - mean) ** 2
+                err0 += d * d
+                err1 += (d - drift) ** 2
+            var = var / w + 0.01
+            for p, err in ((0, err0 / w / var), (1, err1 / w / var)):
+                if err < best_err[p]:
+                    best_err[p] = err
+                    best_lag[p] = lag
+    for p in range(2):
+        lag = best_lag[p]
+        if lag == 0:
+            continue
+        quality[p] = max(-1.0, 1.0 - best_err[p])
+        drift = x[n - 1] - x[n - 1 - lag] if p == 1 else 0.0
+        for h in range(horizon):
+            paths[p, h] = x[n - lag + h % lag] + drift * (1 + h // lag)
+    return paths, quality
+
+
 class TokenBatch(dict):
     """Encoder input: ``features`` (B, T, F) float32, ``symbols`` (B, T) int64, ``lags`` (B, T)
     int64 (1 + steps from the token's last value to the forecast origin: attention sees time,
     not token counts, so a seasonal lag means the same whatever the piece lengths), ``valid``
-    (B, T) bool, ``last`` (B,) the last context value in scale units, ``loc``, ``scale`` (B,) float64."""
+    (B, T) bool, ``last`` (B,) the last context value in scale units, ``loc``, ``scale`` (B,) float64;
+    with a ``copy_length``, ``copy`` (B, 2, copy_length) and ``copy_quality`` (B, 2) float32
+    (:func:`motif_copy`, in scale units)."""
 
 
 class PatchCodec:
@@ -154,9 +236,11 @@ class PatchCodec:
         return {"kind": self.kind, "patch_size": self.patch_size, "clip": self.clip,
                 "context_length": self.context_length}
 
-    def encode(self, contexts, full_width=False) -> TokenBatch:
+    def encode(self, contexts, full_width=False, copy_length=0) -> TokenBatch:
         """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
         to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch)."""
+        if copy_length:
+            raise ValueError("PatchCodec has no symbols to match: copy_length must be 0")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
         z, loc, scale = scale_contexts(contexts, self.clip)
         p = self.patch_size
@@ -255,9 +339,10 @@ class PieceCodec:
         points = np.stack((lengths.astype(np.float64), increments), axis=1) / self.piece_std_
         return lengths, offsets, self._codebook.assign(points) + 1
 
-    def encode(self, contexts, full_width=False) -> TokenBatch:
+    def encode(self, contexts, full_width=False, copy_length=0) -> TokenBatch:
         """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
-        to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch)."""
+        to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch);
+        ``copy_length > 0`` adds the :func:`motif_copy` paths of that length."""
         if not hasattr(self, "centers_"):
             raise ValueError("PieceCodec is not fitted")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
@@ -291,8 +376,14 @@ class PieceCodec:
         symbols = _left_pad([s[:, None] for s in sym_rows], width, PAD_SYMBOL, np.int64)[..., 0]
         valid = _left_pad([np.ones((len(r), 1), dtype=bool) for r in rows], width, False, bool)[..., 0]
         lags = np.minimum(_left_pad(lag_rows, width, 0, np.int64)[..., 0], self.max_position)
-        return TokenBatch(features=features, symbols=symbols, lags=lags, valid=valid, last=lasts, loc=loc,
-                          scale=scale)
+        tokens = TokenBatch(features=features, symbols=symbols, lags=lags, valid=valid, last=lasts, loc=loc,
+                            scale=scale)
+        if copy_length:
+            copies = [motif_copy(x, lengths[offsets[i]:offsets[i + 1]], s, int(copy_length))
+                      for i, (x, s) in enumerate(zip(chains, sym_rows))]
+            tokens["copy"] = np.clip(np.stack([c[0] for c in copies]), -self.clip, self.clip).astype(np.float32)
+            tokens["copy_quality"] = np.stack([c[1] for c in copies]).astype(np.float32)
+        return tokens
 
     def state(self) -> dict:
         """The fitted codebook as arrays (what :meth:`from_config` needs)."""

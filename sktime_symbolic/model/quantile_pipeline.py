@@ -27,7 +27,7 @@ from sktime_symbolic.model.pipeline import (
     resolve_device,
 )
 from sktime_symbolic.model.piece_codec import codec_from_config
-from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder
+from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, model_inputs
 
 
 
@@ -84,23 +84,23 @@ class QuantilePipeline:
         return inference_autocast(self.device)
 
     def _encode(self, contexts):
-        """``(tokens, model inputs features, symbols, lags, valid, last)``: a fixed token width, and at least ``MIN_ROWS`` rows (copies of
+        """``(tokens, model inputs)``: a fixed token width, and at least ``MIN_ROWS`` rows (copies of
         the first), so that a series' forecast is bit-for-bit the same whatever else is in the batch
         (CPU matrix kernels round differently for fewer rows)."""
-        tokens = self.codec.encode(contexts, full_width=True)
-        tokens["last"] = tokens["last"].astype(np.float32)
-        args = [torch.as_tensor(tokens[k], device=self.device) for k in ("features", "symbols", "lags", "valid", "last")]
+        copy_length = self.cfg.prediction_length if self.cfg.copy_paths else 0
+        tokens = self.codec.encode(contexts, full_width=True, copy_length=copy_length)
+        inputs = model_inputs(tokens, self.cfg.copy_paths, self.device)
         missing = MIN_ROWS - len(contexts)
         if missing > 0:
-            args = [torch.cat((a, a[:1].expand(missing, *a.shape[1:]))) for a in args]
-        return tokens, args
+            inputs = {k: torch.cat((a, a[:1].expand(missing, *a.shape[1:]))) for k, a in inputs.items()}
+        return tokens, inputs
 
     @torch.inference_mode()
     def _quantiles_one_pass(self, contexts):
         """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64."""
-        tokens, args = self._encode(contexts)
+        tokens, inputs = self._encode(contexts)
         with self._autocast():
-            z = self.model(*args).float()[:len(contexts)].cpu().numpy().astype(np.float64)
+            z = self.model(inputs).float()[:len(contexts)].cpu().numpy().astype(np.float64)
         z = np.sort(z, axis=1)  # quantiles never cross
         return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None]
 
@@ -169,10 +169,11 @@ class QuantilePipeline:
         out = []
         for start in tqdm(range(0, len(series), batch_size), desc="embed", unit="batch", disable=not progress):
             chunk = series[start:start + batch_size]
-            _, args = self._encode(chunk)
+            _, inputs = self._encode(chunk)
             with self._autocast():
-                hidden = self.model.hidden_states(*args[:4]).float()
-            keep = torch.cat((args[3], torch.ones_like(args[3][:, :1])), dim=1).float()[..., None]
+                hidden = self.model.hidden_states(inputs).float()
+            valid = inputs["valid"]
+            keep = torch.cat((valid, torch.ones_like(valid[:, :1])), dim=1).float()[..., None]
             out.append(((hidden * keep).sum(1) / keep.sum(1))[:len(chunk)].cpu().numpy())
         out = np.concatenate(out)
         return out[0] if single else out

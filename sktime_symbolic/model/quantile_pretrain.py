@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from sktime_symbolic.model.lightning_module import warmup_cosine_adamw
 from sktime_symbolic.model.piece_codec import CODECS, PieceCodec, codec_from_config
-from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, pinball_loss
+from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
 from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
 
 POOL_LENGTH = 640
@@ -76,38 +76,39 @@ def sample_window(pool, rng, context_length, prediction_length, min_context, mis
     return ctx, hor
 
 
-def training_batch(codec, contexts, horizons, prediction_length=None):
+def training_batch(codec, contexts, horizons, prediction_length=None, copy_length=0):
     """Tensors of a batch: the codec's tokens plus the horizon in each context's scale units.
 
     Horizons shorter than ``prediction_length`` (default: the longest given) are padded, and
     ``observed`` marks the values that carry loss (NaN in a horizon carries none).
+    ``copy_length`` > 0 adds the motif-copy paths (models with ``copy_paths``).
     """
-    tokens = codec.encode(contexts)
+    tokens = codec.encode(contexts, copy_length=copy_length)
     h = max(len(x) for x in horizons) if prediction_length is None else prediction_length
     target = np.full((len(horizons), h), np.nan)
     for i, (x, m, s) in enumerate(zip(horizons, tokens["loc"], tokens["scale"])):
         target[i, :len(x)] = (np.asarray(x, dtype=np.float64)[:h] - m) / s
     observed = ~np.isnan(target)
     target = np.clip(np.nan_to_num(target), -codec.clip, codec.clip)
-    return {"features": torch.from_numpy(tokens["features"]), "symbols": torch.from_numpy(tokens["symbols"]),
-            "lags": torch.from_numpy(tokens["lags"]), "valid": torch.from_numpy(tokens["valid"]), "last": torch.from_numpy(tokens["last"].astype(np.float32)),
-            "target": torch.from_numpy(target.astype(np.float32)), "observed": torch.from_numpy(observed)}
+    return {**model_inputs(tokens, copy_length > 0), "target": torch.from_numpy(target.astype(np.float32)),
+            "observed": torch.from_numpy(observed)}
 
 
 class WindowStream(torch.utils.data.IterableDataset):
     """Endless batches from a pool; batch ``i`` is a pure function of ``(seed, i)``."""
 
     def __init__(self, pool, codec, batch_size, prediction_length, seed=0, start_batch=0, rank=0, world_size=1,
-                 min_context=32, missing_prob=0.2):
+                 min_context=32, missing_prob=0.2, copy_length=0):
         super().__init__()
         self.pool, self.codec, self.batch_size, self.h = pool, codec, batch_size, prediction_length
+        self.copy_length = copy_length
         self.seed, self.start_batch, self.rank, self.world_size = seed, start_batch, rank, world_size
         self.min_context, self.missing_prob = min_context, missing_prob
 
     def batch(self, index):
         pairs = [sample_window(self.pool, np.random.default_rng([self.seed, index, b]), self.codec.context_length,
                                self.h, self.min_context, self.missing_prob) for b in range(self.batch_size)]
-        return training_batch(self.codec, [p[0] for p in pairs], [p[1] for p in pairs])
+        return training_batch(self.codec, [p[0] for p in pairs], [p[1] for p in pairs], copy_length=self.copy_length)
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
@@ -129,14 +130,23 @@ class QuantileLM(L.LightningModule):
         self._t_batch_end = None
 
     @classmethod
-    def from_pipeline(cls, pipeline, **hparams) -> "QuantileLM":
-        """A module starting from a copy of ``pipeline``'s weights (the pipeline is untouched)."""
-        module = cls(pipeline.cfg.to_dict(), **hparams)
-        module.model.load_state_dict({k: v.detach().cpu() for k, v in pipeline.model.state_dict().items()})
+    def from_pipeline(cls, pipeline, config=None, **hparams) -> "QuantileLM":
+        """A module starting from a copy of ``pipeline``'s weights (the pipeline is untouched).
+
+        ``config`` (default: the pipeline's) may add the motif-copy prior to a model trained
+        without it; its new layers start from their initialisation."""
+        config = pipeline.cfg if config is None else config
+        if config.replace(copy_paths=0) != pipeline.cfg.replace(copy_paths=0) or (
+                pipeline.cfg.copy_paths and not config.copy_paths):
+            raise ValueError(f"{config} cannot start from these weights: only the motif-copy prior may be added "
+                             f"to {pipeline.cfg}")
+        module = cls(config.to_dict(), **hparams)
+        weights = {k: v.detach().cpu() for k, v in pipeline.model.state_dict().items()}
+        module.model.load_state_dict(weights, strict=not (config.copy_paths and not pipeline.cfg.copy_paths))
         return module
 
     def loss(self, batch):
-        pred = self.model(batch["features"], batch["symbols"], batch["lags"], batch["valid"], batch["last"])
+        pred = self.model(batch)
         h = batch["target"].shape[1]
         return pinball_loss(pred[..., :h].float(), batch["target"], self.model.cfg.quantile_levels,
                             batch["observed"])
@@ -166,8 +176,10 @@ class QuantileLM(L.LightningModule):
 class StreamData(L.LightningDataModule):
     """Training stream from the pool (resumes at the restored global step) and fixed validation batches."""
 
-    def __init__(self, pool, val_pool, codec, batch_size, prediction_length, seed, num_workers, val_batches):
+    def __init__(self, pool, val_pool, codec, batch_size, prediction_length, seed, num_workers, val_batches,
+                 copy_length=0):
         super().__init__()
+        self.copy_length = copy_length
         self.pool, self.val_pool, self.codec = pool, val_pool, codec
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, prediction_length, seed, num_workers
         self.val_batches = val_batches
@@ -175,12 +187,14 @@ class StreamData(L.LightningDataModule):
     def train_dataloader(self):
         t = self.trainer
         stream = WindowStream(self.pool, self.codec, self.batch_size, self.h, self.seed,
-                              start_batch=t.global_step, rank=t.global_rank, world_size=t.world_size)
+                              start_batch=t.global_step, rank=t.global_rank, world_size=t.world_size,
+                              copy_length=self.copy_length)
         return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=self.num_workers,
                                            persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self):
-        stream = WindowStream(self.val_pool, self.codec, 64, self.h, seed=12345, missing_prob=0.0)
+        stream = WindowStream(self.val_pool, self.codec, 64, self.h, seed=12345, missing_prob=0.0,
+                              copy_length=self.copy_length)
         batches = [stream.batch(i) for i in range(self.val_batches)]
         return torch.utils.data.DataLoader(batches, batch_size=None)
 
@@ -240,7 +254,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     if resume:
         cfg = QuantileConfig.from_dict(json.loads(cfg_path.read_text()))
     elif start is not None:
-        cfg = start.cfg
+        cfg = start.cfg.replace(**model_options)
         cfg_path.write_text(json.dumps(cfg.to_dict()))
     else:
         cfg = QuantileConfig(n_features=codec_obj.n_features, n_symbols=codec_obj.n_symbols,
@@ -249,8 +263,10 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     L.seed_everything(seed, workers=True, verbose=False)
     torch.manual_seed(seed)
     hparams = dict(lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps)
-    module = QuantileLM.from_pipeline(start, **hparams) if start is not None else QuantileLM(cfg.to_dict(), **hparams)
-    data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches)
+    module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
+              else QuantileLM(cfg.to_dict(), **hparams))
+    data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches,
+                      copy_length=cfg.prediction_length if cfg.copy_paths else 0)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
