@@ -143,6 +143,24 @@ def test_datetime_panel_frequency_is_inferred_and_irregular_index_fails():
         _forecaster().fit(irregular, fh=[1])
 
 
+def test_duplicated_time_points_are_rejected():
+    days = pd.date_range("2021-01-01", periods=20, freq="D")
+    repeated = pd.Series(np.arange(20.0), index=days[:-1].append(days[-2:-1]))
+    with pytest.raises(ValueError, match="repeats 2021-01-19"):
+        _forecaster().fit(repeated, fh=[1])
+    with pytest.raises(ValueError, match="repeats 18"):
+        _forecaster().fit(pd.Series(np.arange(20.0), index=list(range(19)) + [18]), fh=[1])
+
+
+def test_absolute_fh_off_the_time_grid_is_rejected():
+    days = pd.date_range("2021-01-01", periods=30, freq="D")
+    f = _forecaster().fit(pd.Series(np.sin(np.arange(30.0)), index=days))
+    with pytest.raises(ValueError, match="2021-02-02 12:00:00 is not on the series' time grid"):
+        f.predict(fh=ForecastingHorizon(pd.DatetimeIndex(["2021-02-02 12:00"]), is_relative=False))
+    on_grid = f.predict(fh=ForecastingHorizon(pd.DatetimeIndex(["2021-02-02"]), is_relative=False))
+    assert on_grid.index[0] == pd.Timestamp("2021-02-02")
+
+
 def test_update_extends_the_history():
     y = load_airline()
     f = _forecaster().fit(y[:-12], fh=[1, 2])

@@ -18,6 +18,12 @@ FIT_STRATEGIES = ("zero-shot", "fine-tune")
 _PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
 
 
+def _check_unique_times(times: pd.Index, where: str):
+    if times.has_duplicates:
+        raise ValueError(f"the time index of {where} repeats {times[times.duplicated()][0]}: each time point "
+                         "must appear once")
+
+
 def _instance_levels(index: pd.MultiIndex):
     """Levels naming a series; a scalar for panels, so that their keys are scalars as in sktime."""
     return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
@@ -89,6 +95,10 @@ class SymbolicFMForecaster(BaseForecaster):
 
     A zero-shot forecaster pickles without weights (they are reloaded from ``model_name``
     when unpickled); a fine-tuned or pretrained one carries its weights in the pickle.
+
+    Not thread-safe: sktime stores ``fh`` on the estimator in ``predict``, so calls with
+    different ``fh`` from several threads on one fitted forecaster can mix them up; give each
+    thread its own ``clone()`` (the weights are shared, read-only, between clones).
 
     Examples
     --------
@@ -199,9 +209,11 @@ class SymbolicFMForecaster(BaseForecaster):
         Every series is validated (empty, non-numeric, inf, all NaN) with its key in the message.
         """
         if not isinstance(y.index, pd.MultiIndex):
+            _check_unique_times(y.index, "y")
             return None, [check_series(y.iloc[:, 0].to_numpy(), "y")], [y.index[-1]]
         keys, arrays, lasts = [], [], []
         for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
+            _check_unique_times(frame.index.get_level_values(-1), f"y[{key!r}]")
             for c in y.columns:
                 arrays.append(check_series(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else
                                            f"y[{key!r}, {c!r}]"))
@@ -215,7 +227,14 @@ class SymbolicFMForecaster(BaseForecaster):
         cutoff = pd.Index([last])
         if isinstance(cutoff, pd.DatetimeIndex):
             cutoff = pd.DatetimeIndex(cutoff, freq=freq)
-        return np.asarray(fh_abs.to_relative(cutoff), dtype=np.int64)
+        relative = fh_abs.to_relative(cutoff)
+        # to_relative rounds a time between two steps down; the model has no value there
+        grid = relative.to_absolute(cutoff).to_pandas()
+        bad = [t for t, g in zip(fh_abs.to_pandas(), grid) if t != g]
+        if bad:
+            raise ValueError(f"fh time point {bad[0]} is not on the series' time grid (frequency {freq}, last "
+                             f"time point {last}): the model forecasts whole steps")
+        return np.asarray(relative, dtype=np.int64)
 
     def _regular_cutoff(self) -> pd.Index:
         """The cutoff with the frequency of the history (sktime leaves it unset on panels)."""

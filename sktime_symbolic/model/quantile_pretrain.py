@@ -29,6 +29,7 @@ from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder
 from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
 
 POOL_LENGTH = 640
+POOL_SEED = 0
 GENERATOR_WEIGHTS = {"kernelsynth": 0.5, "cauker": 0.3, "s2": 0.2}
 
 
@@ -235,8 +236,11 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
-    pool = load_or_make_pool(pool_dir / f"pool_seed{seed}.npy", pool_size, seed, stream=2, progress=progress)
-    val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{seed}.npy", 2000, seed, stream=3, progress=progress)
+    # one pool for every run: ``seed`` draws the batches, and validation losses stay comparable
+    pool = load_or_make_pool(pool_dir / f"pool_seed{POOL_SEED}.npy", pool_size, POOL_SEED, stream=2,
+                             progress=progress)
+    val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{POOL_SEED}.npy", 2000, POOL_SEED, stream=3,
+                                 progress=progress)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
     if resume:
