@@ -1,4 +1,17 @@
-"""Symbolic foundation model: a decoder-only transformer over BPE motif tokens (framework-free torch).
+"""Symbolic foundation models (torch; Lightning for training; no sktime or gluonts imports).
+
+Two model families load through :func:`load_pretrained`:
+
+- ``symbolic-piece`` (the default, :mod:`~sktime_symbolic.model.quantile_pipeline`): a
+  transformer encoder over ABBA pieces (:mod:`~sktime_symbolic.model.piece_codec`) with a
+  motif-copy prior and a direct multi-horizon quantile head
+  (:mod:`~sktime_symbolic.model.quantile_model`), pretrained by
+  :mod:`~sktime_symbolic.model.quantile_pretrain`;
+- ``symbolic-nano``: a decoder-only transformer over BPE motif tokens that samples token
+  paths (:class:`SymbolicTransformer`, :class:`SymbolicPipeline`, pretrained by
+  :mod:`~sktime_symbolic.model.pretrain`).
+
+:func:`~sktime_symbolic.model.finetune.fine_tune` adapts either to the user's series.
 
 Examples
 --------
