@@ -93,7 +93,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
     seed : int, default=0
     freq : str or None, default=None
         Frequency for entries whose ``start`` is not a ``pd.Period`` (a string or timestamp).
-    pipeline : SymbolicPipeline or None, default=None
+    pipeline : SymbolicPipeline, QuantilePipeline or None, default=None
         Weights to use instead of ``model_name`` (e.g. from :class:`SymbolicFMEstimator`);
         :meth:`serialize` writes them next to the predictor's parameters.
 

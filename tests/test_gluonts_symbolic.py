@@ -16,10 +16,15 @@ from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor
 
 from gluonts_symbolic import SymbolicFMEstimator, SymbolicFMPredictor
-from sktime_symbolic.model import QUANTILE_LEVELS, shared_pipeline
+from sktime_symbolic.model import DEFAULT_MODEL, QUANTILE_LEVELS, shared_pipeline
 from sktime_symbolic.model.codec import training_batch
+from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.quantile_pretrain import QuantileLM
+from sktime_symbolic.model.quantile_pretrain import training_batch as quantile_batch
 
 H = 8
+# the autoregressive motif-token model; the estimator's default (DEFAULT_MODEL) is the quantile encoder
+MOTIF = "symbolic-nano"
 START = pd.Period("2021-03-01 00:00", "h")
 
 
@@ -32,8 +37,8 @@ def _series(n_series=4, length=120, seed=0):
 
 
 def _predictor(**kwargs):
-    # the estimator trains symbolic-nano models, so the predictor tests compare against it
-    return SymbolicFMPredictor(**{"prediction_length": H, "model_name": "symbolic-nano", "num_samples": 4,
+    # the motif-model estimator tests compare against symbolic-nano's zero-shot forecasts
+    return SymbolicFMPredictor(**{"prediction_length": H, "model_name": MOTIF, "num_samples": 4,
                                   "device": "cpu", **kwargs})
 
 
@@ -60,7 +65,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def shipped_state():
-    return _state(shared_pipeline("symbolic-nano", "cpu"))
+    return _state(shared_pipeline(MOTIF, "cpu"))
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +75,8 @@ def tuned(tmp_path_factory, data, shipped_state):
     counter = _CountSteps()
     callbacks = [counter]
     trainer_kwargs = {"accelerator": "cpu", "callbacks": callbacks}
-    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=4, batch_size=4, lr=1e-3, device="cpu",
-                                    num_samples=4, ckpt_dir=str(ckpt_dir), val_check_interval=2,
+    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, max_steps=4, batch_size=4, lr=1e-3,
+                                    device="cpu", num_samples=4, ckpt_dir=str(ckpt_dir), val_check_interval=2,
                                     trainer_kwargs=trainer_kwargs)
     predictor = estimator.train(data, validation_data=data)
     return dict(predictor=predictor, ckpt_dir=ckpt_dir, callbacks=callbacks, counter=counter,
@@ -196,7 +201,7 @@ def test_fine_tuned_weights_and_shared_pipeline(tuned, shipped_state, data):
     card = predictor.pipeline.card["fine_tuning"]
     assert card["steps"] == 4 and card["n_series"] == len(data)
     assert not _same_state(_state(predictor.pipeline), shipped_state)
-    assert _same_state(_state(shared_pipeline("symbolic-nano", "cpu")), shipped_state)
+    assert _same_state(_state(shared_pipeline(MOTIF, "cpu")), shipped_state)
     assert not _same_forecasts(list(predictor.predict(data)), list(_predictor().predict(data)))
 
 
@@ -225,8 +230,8 @@ def test_user_callbacks_and_trainer_kwargs_untouched(tuned, data):
 
 def test_training_is_deterministic_and_seeded(data):
     def weights(seed):
-        estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, lr=1e-3, seed=seed,
-                                        device="cpu", trainer_kwargs={"accelerator": "cpu"})
+        estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, max_steps=2, batch_size=4, lr=1e-3,
+                                        seed=seed, device="cpu", trainer_kwargs={"accelerator": "cpu"})
         return _state(estimator.train(data).pipeline)
 
     first = weights(0)
@@ -235,9 +240,9 @@ def test_training_is_deterministic_and_seeded(data):
 
 
 def test_from_scratch_config_keeps_shipped_tokenizer(data):
-    shipped = shared_pipeline("symbolic-nano", "cpu")
-    estimator = SymbolicFMEstimator(prediction_length=H, from_scratch="tiny", max_steps=2, batch_size=4,
-                                    device="cpu", num_samples=4, trainer_kwargs={"accelerator": "cpu"})
+    shipped = shared_pipeline(MOTIF, "cpu")
+    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, from_scratch="tiny", max_steps=2,
+                                    batch_size=4, device="cpu", num_samples=4, trainer_kwargs={"accelerator": "cpu"})
     predictor = estimator.train(data)
     cfg = predictor.pipeline.cfg
     assert (cfg.d_model, cfg.n_layers, cfg.context_length) == (32, 2, 128)
@@ -249,8 +254,8 @@ def test_from_scratch_config_keeps_shipped_tokenizer(data):
 
 def test_train_from_continues_from_predictor(tuned, data):
     start = tuned["predictor"]
-    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, lr=1e-3, device="cpu",
-                                    trainer_kwargs={"accelerator": "cpu"})
+    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, max_steps=2, batch_size=4, lr=1e-3,
+                                    device="cpu", trainer_kwargs={"accelerator": "cpu"})
     continued = estimator.train_from(start, data)
     from_shipped = estimator.train(data)
     assert not _same_state(_state(continued.pipeline), _state(start.pipeline))
@@ -270,7 +275,7 @@ def test_estimator_default_checkpoints_stay_out_of_cwd(tmp_path, monkeypatch, da
 def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
     from gluonts_symbolic.estimator import _RankedWindows
 
-    pipe = shared_pipeline("symbolic-nano", "cpu")
+    pipe = shared_pipeline(MOTIF, "cpu")
     series = [e["target"] for e in data]
 
     def first_batches(rank, world, start_step=0, n=3):
@@ -302,6 +307,129 @@ def test_estimator_in_benchmark_harness(data):
     assert estimator.trainer_kwargs == {"accelerator": "cpu"}
 
 
+# ---------------------------------------------------------------------- estimator, quantile model (the default)
+
+# longer than the quantile model's 64-step head: training is capped at 64, forecasts roll forward
+H_LONG = 80
+
+
+def _sines(n_series=4, length=300):
+    return ListDataset([{"item_id": f"sine{i}", "start": START, "target": np.sin(np.arange(length) / 4 + i)}
+                        for i in range(n_series)], freq="h")
+
+
+@pytest.fixture(scope="module")
+def quantile_shipped_state():
+    return _state(shared_pipeline(DEFAULT_MODEL, "cpu"))
+
+
+@pytest.fixture(scope="module")
+def quantile_tuned(tmp_path_factory, quantile_shipped_state):
+    """The default estimator (``symbolic-piece``) trained 3 steps, with validation."""
+    ckpt_dir = tmp_path_factory.mktemp("quantile-ckpt")
+    data = _sines()
+    estimator = SymbolicFMEstimator(prediction_length=H_LONG, max_steps=3, batch_size=4, lr=1e-3, device="cpu",
+                                    ckpt_dir=str(ckpt_dir), val_check_interval=3,
+                                    trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
+    return dict(predictor=estimator.train(data, validation_data=data), data=data, ckpt_dir=ckpt_dir)
+
+
+def test_estimator_default_is_the_project_default():
+    estimator = SymbolicFMEstimator(prediction_length=H)
+    assert estimator.model_name == DEFAULT_MODEL
+    assert isinstance(estimator.create_lightning_module(), QuantileLM)
+
+
+def test_quantile_estimator_trains_and_forecasts(quantile_tuned, quantile_shipped_state):
+    predictor, data = quantile_tuned["predictor"], quantile_tuned["data"]
+    assert isinstance(predictor, SymbolicFMPredictor) and isinstance(predictor.pipeline, QuantilePipeline)
+    card = predictor.pipeline.card["fine_tuning"]
+    assert card["steps"] == 3 and card["n_series"] == 4
+    assert card["prediction_length"] == 64  # the trained horizon: one pass of the quantile head
+    assert predictor.pipeline.codec is shared_pipeline(DEFAULT_MODEL, "cpu").codec
+    forecasts = list(predictor.predict(data))
+    assert len(forecasts) == 4
+    assert all(f.forecast_array.shape == (len(QUANTILE_LEVELS) + 1, H_LONG) for f in forecasts)
+    assert all(np.isfinite(f.forecast_array).all() for f in forecasts)
+    # new weights; the shared shipped pipeline is untouched
+    assert not _same_state(_state(predictor.pipeline), quantile_shipped_state)
+    assert _same_state(_state(shared_pipeline(DEFAULT_MODEL, "cpu")), quantile_shipped_state)
+
+
+def test_quantile_estimator_keeps_best_checkpoint_and_serde(tmp_path, quantile_tuned):
+    predictor, data, ckpt_dir = quantile_tuned["predictor"], quantile_tuned["data"], quantile_tuned["ckpt_dir"]
+    files = list(ckpt_dir.glob("best-*.ckpt"))
+    assert len(files) == 1 and predictor.pipeline.card["fine_tuning"]["best_checkpoint"] == str(files[0])
+    weights = torch.load(files[0], map_location="cpu", weights_only=True)["state_dict"]
+    assert _same_state({k.removeprefix("model."): v for k, v in weights.items()}, _state(predictor.pipeline))
+    predictor.serialize(tmp_path)
+    loaded = Predictor.deserialize(tmp_path, device="cpu")
+    assert isinstance(loaded.pipeline, QuantilePipeline)
+    assert _same_forecasts(list(predictor.predict(data)), list(loaded.predict(data)))
+    # train_from continues from the deserialized weights
+    estimator = SymbolicFMEstimator(prediction_length=H_LONG, max_steps=1, batch_size=4, lr=1e-3, device="cpu",
+                                    trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
+    continued = estimator.train_from(loaded, data)
+    assert isinstance(continued.pipeline, QuantilePipeline)
+    assert not _same_state(_state(continued.pipeline), _state(loaded.pipeline))
+
+
+def test_quantile_estimator_lowers_the_training_loss():
+    data = _sines()
+    shipped = shared_pipeline(DEFAULT_MODEL, "cpu")
+    # a fixed batch of the training series: the 64 values after origin 200 of each, the context before
+    targets = [entry["target"] for entry in data]
+    batch = quantile_batch(shipped.codec, [x[:200] for x in targets], [x[200:264] for x in targets],
+                           shipped.cfg.prediction_length)
+
+    def loss(pipeline):
+        with torch.no_grad():
+            return float(QuantileLM.from_pipeline(pipeline).eval().loss(batch))
+
+    estimator = SymbolicFMEstimator(prediction_length=64, max_steps=30, batch_size=4, lr=1e-3, device="cpu",
+                                    trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
+    tuned = estimator.train(data)
+    before, after = loss(shipped), loss(tuned.pipeline)
+    assert after < 0.8 * before, (before, after)
+
+
+def test_quantile_estimator_from_scratch(quantile_shipped_state):
+    data = _sines(n_series=2)
+    estimator = SymbolicFMEstimator(prediction_length=H, from_scratch=True, max_steps=2, batch_size=4, device="cpu",
+                                    trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
+    predictor = estimator.train(data)
+    shipped = shared_pipeline(DEFAULT_MODEL, "cpu")
+    assert isinstance(predictor.pipeline, QuantilePipeline) and predictor.pipeline.cfg == shipped.cfg
+    assert predictor.pipeline.card["fine_tuning"]["from_scratch"] is True
+    # random weights, far from the shipped ones
+    state = _state(predictor.pipeline)
+    assert all(not torch.allclose(state[k], quantile_shipped_state[k], atol=1e-2)
+               for k in state if state[k].ndim >= 2)
+    forecast = next(predictor.predict(data))
+    assert forecast.forecast_array.shape == (len(QUANTILE_LEVELS) + 1, H) and np.isfinite(forecast.forecast_array).all()
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"temperature": 0.5}, "leave temperature at 1.0"),
+    ({"top_k": 5}, "leave top_k at None"),
+    ({"horizon_weight": 2.0}, "leave horizon_weight at 1.0"),
+    ({"from_scratch": "tiny"}, "names a motif-token model size"),
+])
+def test_quantile_estimator_rejects_motif_settings(kwargs, match):
+    with pytest.raises(ValueError, match=f"symbolic-piece is a quantile encoder.*{match}"):
+        SymbolicFMEstimator(prediction_length=H, **kwargs)
+    # the motif-token model takes them
+    SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, **kwargs)
+
+
+def test_train_from_quantile_predictor_rejects_motif_settings(quantile_tuned):
+    # model_name is the motif model, but train_from starts from a quantile one: an error before training
+    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, temperature=0.5, max_steps=1,
+                                    trainer_kwargs={"accelerator": "cpu"})
+    with pytest.raises(ValueError, match="quantile encoder.*leave temperature at 1.0"):
+        estimator.train_from(quantile_tuned["predictor"], quantile_tuned["data"])
+
+
 # ---------------------------------------------------------------------- errors
 
 
@@ -331,7 +459,7 @@ def test_predictor_input_errors(entries, match):
     ({"batch_size": True}, "batch_size must be a positive integer"),
     ({"device": "tpu-ish"}, "device must be"),
     ({"freq": "not-a-freq"}, "not a pandas frequency"),
-    ({"pipeline": "symbolic-nano"}, "pipeline must be a SymbolicPipeline"),
+    ({"pipeline": MOTIF}, "pipeline must be a SymbolicPipeline"),
     ({"model_name": "symbolic-huge"}, "unknown model 'symbolic-huge'"),
     ({"model_name": 3}, "model_name must be a string or path"),
 ])
@@ -411,11 +539,12 @@ class _StopAt(L.Callback):
             trainer.should_stop = True
 
 
-def test_resuming_a_checkpoint_matches_uninterrupted_training(tmp_path, data):
+@pytest.mark.parametrize("model_name", [MOTIF, DEFAULT_MODEL])
+def test_resuming_a_checkpoint_matches_uninterrupted_training(tmp_path, data, model_name):
     def estimator(ckpt_dir, callbacks=()):
-        return SymbolicFMEstimator(prediction_length=H, max_steps=4, batch_size=4, lr=1e-3, device="cpu",
-                                   ckpt_dir=str(ckpt_dir), trainer_kwargs={"accelerator": "cpu",
-                                                                           "callbacks": list(callbacks)})
+        return SymbolicFMEstimator(prediction_length=H, model_name=model_name, max_steps=4, batch_size=4, lr=1e-3,
+                                   device="cpu", ckpt_dir=str(ckpt_dir), trainer_kwargs={"accelerator": "cpu",
+                                                                                         "callbacks": list(callbacks)})
 
     straight = estimator(tmp_path / "straight").train(data)
     estimator(tmp_path / "first", [_StopAt(2)]).train(data)
