@@ -1,0 +1,212 @@
+"""Point anomaly detection with the symbolic foundation model: how far each value falls outside its forecast."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sktime.detection.base import BaseDetector
+
+from sktime_symbolic._validation import check_int, check_positive_int, check_real
+from sktime_symbolic.model._adapters import forecast_quantiles, sampling_options
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL
+from sktime_symbolic.transformations.symbolic_fm_imputer import INTERVAL_LEVELS, frame_series, load_shared_model
+
+# a constant context gets a forecast of zero spread; the floor keeps its scores finite
+_SPREAD_FLOOR = 1e-8
+
+
+class SymbolicFMAnomalyDetector(BaseDetector):
+    """Point anomalies: values far outside the zero-shot forecast of the symbolic foundation model.
+
+    The score of value ``y_t`` is its distance from the forecast median in units of the
+    forecast's central 80% band, ``|y_t - q50| / (q90 - q10)``, the quantiles forecast from
+    the values before ``t``. The forecasts come in one batched pipeline call: contexts end at
+    ``t = min_context, min_context + stride, ...`` (each the last ``context_length`` values,
+    512 for the shipped models) and each forecasts the next ``stride`` values, so a value is
+    scored 1 to ``stride`` steps ahead of its context.
+
+    The first ``min_context`` values have too short a history; they are scored by a backward
+    pass in the same call: the time-reversed series is scored the same way, so these values
+    are forecast from the values after them. Only a series shorter than ``2 * min_context``
+    has values with fewer than ``min_context`` neighbours on both sides; those score 0.
+
+    Columns of a multivariate series are scored on their own; a time point's score is the
+    largest over its columns. ``predict`` returns the time points (ilocs) scoring above the
+    threshold: with ``threshold="auto"`` the ``threshold_quantile`` quantile of the scores of
+    the series given to ``fit`` (over its scored values), else the given number. Missing
+    values are not allowed (impute first, e.g. with
+    :class:`~sktime_symbolic.transformations.SymbolicFMImputer`); ``X`` is scored on its
+    own, without the series seen in ``fit``.
+
+    Parameters
+    ----------
+    model_name : str or path-like, default="symbolic-piece"
+        Name of shipped weights or a directory written by a pipeline's ``save``.
+    stride : int, default=1
+        Values forecast from each context (and the step between contexts). The default scores
+        every value one step ahead, the sharpest forecast, with one context per value; a stride
+        ``s`` needs ``s`` times fewer contexts but scores values up to ``s`` steps ahead, from
+        wider and, for seasonal series, often phase-shifted forecasts, so that small anomalies
+        are missed more often.
+    min_context : int, default=32
+        Shortest context a forecast starts from.
+    threshold : "auto" or float >= 0, default="auto"
+        Score above which a value is an anomaly; ``"auto"`` derives it from ``fit``'s series.
+    threshold_quantile : float in (0, 1), default=0.99
+        Quantile of the training scores that is the threshold with ``threshold="auto"``.
+    num_samples : int, default=20
+        Sample paths of the quantiles of ``symbolic-nano``-type models (models that forecast
+        quantiles directly do not sample; those that do use seed 0).
+    batch_size : int, default=256
+        Contexts per forward pass.
+    device : str, default="auto"
+        ``"auto"``: CUDA when present, else CPU; or any torch device string.
+
+    Attributes
+    ----------
+    threshold_ : float
+        The threshold ``predict`` applies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sktime_symbolic.detection import SymbolicFMAnomalyDetector
+    >>> y = pd.Series(np.sin(np.arange(300) * 2 * np.pi / 24))
+    >>> y[200] += 3
+    >>> detector = SymbolicFMAnomalyDetector(device="cpu").fit(y)
+    >>> int(detector.predict_scores(y).to_numpy().argmax())
+    200
+    >>> 200 in detector.predict(y)["ilocs"].tolist()
+    True
+    """
+
+    _tags = {
+        "authors": ["sktime-symbolic developers"],
+        "maintainers": ["sktime-symbolic developers"],
+        "python_dependencies": ["torch", "lightning"],
+        "task": "anomaly_detection",
+        "learning_type": "unsupervised",
+        "capability:multivariate": True,
+        "capability:missing_values": False,
+        "X_inner_mtype": "pd.DataFrame",
+        "fit_is_empty": False,
+    }
+
+    def __init__(
+        self,
+        model_name=DEFAULT_MODEL,
+        stride=1,
+        min_context=32,
+        threshold="auto",
+        threshold_quantile=0.99,
+        num_samples=20,
+        batch_size=256,
+        device="auto",
+    ):
+        self.model_name = model_name
+        self.stride = stride
+        self.min_context = min_context
+        self.threshold = threshold
+        self.threshold_quantile = threshold_quantile
+        self.num_samples = num_samples
+        self.batch_size = batch_size
+        self.device = device
+        super().__init__()
+
+    def _checked_pipeline(self):
+        """The shared pipeline, once every parameter is checked."""
+        check_positive_int("stride", self.stride)
+        check_int(self.min_context, "min_context", low=1)
+        check_real(self.threshold, "threshold", low=0, allow=("auto",))
+        quantile = check_real(self.threshold_quantile, "threshold_quantile", low=0, low_inclusive=False)
+        if quantile >= 1:
+            raise ValueError(f"threshold_quantile must be in (0, 1), got {quantile}")
+        check_positive_int("num_samples", self.num_samples)
+        check_positive_int("batch_size", self.batch_size)
+        return load_shared_model(self.model_name, self.device)
+
+    def _scores(self, X):
+        """``(scores, scored)`` of the time points of ``X``: the score and whether a forecast gave it."""
+        # predict_points and predict_segments pass X on unconverted
+        if not isinstance(X, pd.DataFrame):
+            X = self._check_X(X)
+        pipe = self._checked_pipeline()
+        names, _, arrays = frame_series(X)
+        for name, x in zip(names, arrays):
+            missing = np.flatnonzero(np.isnan(x))
+            if missing.size:
+                raise ValueError(f"{name} has a missing value (NaN) at position {missing[0]}; the detector scores "
+                                 "observed values: impute first, e.g. with SymbolicFMImputer")
+        n, stride, width = len(X), int(self.stride), pipe.context_length
+        m = int(self.min_context)
+        # (column, backward, origin): backward windows run over the reversed series, from where
+        # they reach the first min_context values without overlapping the forward ones
+        windows = [(c, False, t) for c in range(len(arrays)) for t in range(m, n, stride)]
+        windows += [(c, True, t) for c in range(len(arrays)) for t in range(max(m, n - m), n, stride)]
+        scores = np.zeros((n, len(arrays)))
+        scored = np.zeros(n, dtype=bool)
+        if not windows:
+            return scores.max(axis=1), scored
+        series = {(c, backward): x[::-1] if backward else x for c, x in enumerate(arrays) for backward in (False, True)}
+        contexts = [series[c, backward][max(0, t - width):t] for c, backward, t in windows]
+        options = sampling_options(pipe, self.num_samples, batch_size=self.batch_size)
+        levels = (INTERVAL_LEVELS[0], 0.5, INTERVAL_LEVELS[1])
+        quantiles, _ = forecast_quantiles(pipe, contexts, stride, levels, options)
+        for (c, backward, t), (low, median, high) in zip(windows, quantiles):
+            target = series[c, backward][t:t + stride]
+            k = len(target)
+            spread = np.maximum(high[:k] - low[:k], _SPREAD_FLOOR * (1 + np.abs(median[:k])))
+            where = n - 1 - np.arange(t, t + k) if backward else np.arange(t, t + k)
+            scores[where, c] = np.abs(target - median[:k]) / spread
+            scored[where] = True
+        return scores.max(axis=1), scored
+
+    def _fit(self, X, y=None):
+        """Set ``threshold_``: the given one, or the ``threshold_quantile`` of the scores of ``X``."""
+        if self.threshold != "auto":
+            self._checked_pipeline()
+            self.threshold_ = float(self.threshold)
+            return self
+        scores, scored = self._scores(X)
+        if not scored.any():
+            raise ValueError(f"threshold='auto' takes a quantile of the training scores, but X has {len(X)} values: "
+                             f"none is scored with min_context={self.min_context} (at least "
+                             f"{int(self.min_context) + 1} values are needed); fit on a longer series or give a "
+                             "threshold")
+        self.threshold_ = float(np.quantile(scores[scored], float(self.threshold_quantile)))
+        return self
+
+    def _predict(self, X):
+        """ilocs of the time points scoring above ``threshold_``."""
+        scores, _ = self._scores(X)
+        anomalies = np.flatnonzero(scores > self.threshold_)
+        if anomalies.size == 0:
+            return self._empty_sparse()
+        return pd.Series(anomalies, dtype="int64")
+
+    def _predict_scores(self, X):
+        """The score of every time point of ``X`` (0 where no forecast reaches it)."""
+        scores, _ = self._scores(X)
+        return pd.Series(scores, index=X.index, name="scores")
+
+    def _transform_scores(self, X):
+        """The scores as a one-column frame ``"scores"`` with the index of ``X``."""
+        return self._predict_scores(X).to_frame()
+
+    @classmethod
+    def get_test_params(cls, parameter_set="default"):
+        """Parameter sets of sktime's checks: short contexts, for their 10 to 50 value series.
+
+        Parameters
+        ----------
+        parameter_set : str, default="default"
+
+        Returns
+        -------
+        list of dict
+        """
+        return [
+            {"device": "cpu", "stride": 4, "min_context": 4, "threshold_quantile": 0.9},
+            {"device": "cpu", "stride": 8, "min_context": 8, "threshold": 2.5},
+        ]
