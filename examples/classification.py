@@ -23,6 +23,7 @@ from sktime.pipeline import make_pipeline
 from sktime.transformations.panel.rocket import MiniRocket, MiniRocketMultivariate
 
 from sktime_symbolic.classification import SymbolicFMClassifier
+from sktime_symbolic.model import DEFAULT_MODEL
 
 DATASETS = {
     "ArrowHead": load_arrow_head,
@@ -74,7 +75,7 @@ def main():
               flush=True)
     tuned_header = f" fine-tuned {args.fine_tune_steps} steps acc | time (s) |" if args.fine_tune_steps else ""
     print()
-    print("| dataset | train (n, channels, length) | test n | symbolic-nano + ridge acc | time (s) |"
+    print(f"| dataset | train (n, channels, length) | test n | {DEFAULT_MODEL} + ridge acc | time (s) |"
           f"{tuned_header} MiniRocket + ridge acc | time (s) |")
     print("|---|---|---|---|---|" + ("---|---|" if args.fine_tune_steps else "") + "---|---|")
     for name, shape, n_test, ours, tuned, rocket in rows:

@@ -33,7 +33,6 @@ def main(argv=None):
     parser.add_argument("--device", default="auto", help="training and forecasting device ('auto': CUDA if present)")
     parser.add_argument("--n-series", type=int, default=100,
                         help="series scored and validated on (the first N; 0: all)")
-    parser.add_argument("--num-samples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args(argv)
@@ -54,7 +53,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as ckpt_dir:
         estimator = SymbolicFMEstimator(
             prediction_length=h, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-            num_samples=args.num_samples, device=str(device), ckpt_dir=ckpt_dir,
+            device=str(device), ckpt_dir=ckpt_dir,
             trainer_kwargs={"accelerator": "gpu" if device.type == "cuda" else "cpu", "devices": 1})
         started = time.perf_counter()
         # validating on the scored series only keeps each validation pass short
@@ -64,8 +63,7 @@ def main(argv=None):
     print(f"fine-tuning: {card['steps']} steps x {args.batch_size} windows, lr {args.lr}: {tuning_time:.1f} s "
           f"wall, best val_loss {card['best_val_loss']:.4f}")
 
-    zero_shot = SymbolicFMPredictor(prediction_length=h, num_samples=args.num_samples, seed=args.seed,
-                                    device=str(device))
+    zero_shot = SymbolicFMPredictor(prediction_length=h, device=str(device))
     contestants = {"seasonal_naive": "seasonal_naive_gluonts", "symbolic_fm zero-shot": zero_shot,
                    "symbolic_fm fine-tuned": tuned}
     rows = []

@@ -36,7 +36,6 @@ def main(argv=None):
     parser.add_argument("--dataset", default="m4_hourly")
     parser.add_argument("--n-series", type=int, default=50, help="first N series of the data set")
     parser.add_argument("--windows", type=int, default=3)
-    parser.add_argument("--num-samples", type=int, default=20)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args(argv)
@@ -50,8 +49,7 @@ def main(argv=None):
 
     predictors = {
         "seasonal_naive": SeasonalNaivePredictor(prediction_length=h, season_length=season),
-        "symbolic_fm (zero-shot)": SymbolicFMPredictor(prediction_length=h, num_samples=args.num_samples,
-                                                       device=args.device),
+        "symbolic_fm (zero-shot)": SymbolicFMPredictor(prediction_length=h, device=args.device),
     }
     table = pd.DataFrame({name: backtest(p, test_data, season) for name, p in predictors.items()}).T
     print(table.to_string(float_format=lambda x: f"{x:.4f}"))

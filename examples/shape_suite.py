@@ -1,6 +1,6 @@
 """Shape suite: does a forecaster continue simple clean shapes, next to naive and seasonal naive?
 
-Usage (from the repository root): ``python examples/shape_suite.py --model symbolic-nano
+Usage (from the repository root): ``python examples/shape_suite.py --model symbolic-piece
 --out shape_suite.png [--seed 0]``. ``--model`` is a name or a saved-model directory, passed to
 ``sktime_symbolic.model.load_pretrained``. The model only has to offer
 ``predict_quantiles(contexts, prediction_length, quantile_levels=...) -> (quantiles, mean)``

@@ -40,7 +40,7 @@ def main():
 
     # 1. zero-shot: fit only stores the history, the shipped weights are shared
     started = time.perf_counter()
-    zero_shot = SymbolicFMForecaster(num_samples=20, random_state=0, device="cpu")
+    zero_shot = SymbolicFMForecaster(random_state=0, device="cpu")
     zero_shot.fit(train, fh=HORIZON)
     zs_pred = zero_shot.predict()
     zs_interval = zero_shot.predict_interval(coverage=0.8)
@@ -55,13 +55,13 @@ def main():
     # 2. expanding-window evaluation: three yearly origins before the held-out year
     started = time.perf_counter()
     cv = ExpandingWindowSplitter(initial_window=96, step_length=12, fh=HORIZON)
-    scores = evaluate(SymbolicFMForecaster(num_samples=20, random_state=0, device="cpu"), cv, train)
+    scores = evaluate(SymbolicFMForecaster(random_state=0, device="cpu"), cv, train)
     ev_time = time.perf_counter() - started
     window_mape = scores["test_MeanAbsolutePercentageError"].to_numpy()
 
     # 3. fine-tune a copy of the weights on the training years (the shared ones stay as shipped)
     started = time.perf_counter()
-    tuned = SymbolicFMForecaster(num_samples=20, random_state=0, device="cpu", fit_strategy="fine-tune",
+    tuned = SymbolicFMForecaster(random_state=0, device="cpu", fit_strategy="fine-tune",
                                  fine_tune_steps=args.fine_tune_steps, fine_tune_batch_size=16)
     tuned.fit(train, fh=HORIZON)
     ft_pred = tuned.predict()

@@ -4,11 +4,10 @@ All models forecast the same workload: ``--n-series`` synthetic seasonal series 
 ``--context``, ``--horizon`` steps ahead, in batches of ``--batch-size`` series.
 
 ``symbolic``
-    The shipped model ``--weights`` (default :data:`sktime_symbolic.model.DEFAULT_MODEL`).
-    A :class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline` is timed on
-    ``predict_quantiles`` (its trained quantiles, one forward pass per batch and horizon
-    chunk); a :class:`~sktime_symbolic.model.SymbolicPipeline` (e.g. ``symbolic-nano``) on
-    ``forecast`` with ``--num-samples`` sample paths.
+    The shipped model ``--weights`` (default :data:`sktime_symbolic.model.DEFAULT_MODEL`, or a
+    saved directory), a :class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline`,
+    timed on ``predict_quantiles`` (its trained quantiles, one forward pass per batch and
+    horizon chunk).
 ``chronos``
     Chronos-t5-tiny's architecture (T5 4 + 4 layers, d_model 256, vocabulary 4096), timed on
     ``ChronosPipeline.predict`` with ``--num-samples`` sample paths.
@@ -25,11 +24,10 @@ models that ran. Chronos needs ``pip install --no-deps chronos-forecasting`` plu
 ``transformers``, ``accelerate`` and ``einops``.
 
     OMP_NUM_THREADS=1 python examples/symbolic_fm_speed.py --models symbolic,bolt --n-series 1024
-    OMP_NUM_THREADS=1 python examples/symbolic_fm_speed.py --weights symbolic-nano --models symbolic
 
 Options: ``--models`` (comma list of symbolic, chronos, bolt; default all three),
 ``--weights``, ``--n-series`` (1024), ``--context`` (512), ``--horizon`` (64),
-``--num-samples`` (20, sampling models only), ``--batch-size`` (32).
+``--num-samples`` (20, Chronos-t5 only: it samples paths), ``--batch-size`` (32).
 """
 
 import argparse
@@ -95,22 +93,13 @@ def run_one(model, weights, n_series, context, horizon, num_samples, batch_size)
     X = workload(n_series, context)
     if model == "symbolic":
         from sktime_symbolic.model import load_pretrained
-        from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
         pipe = load_pretrained(weights)
-        name = str(weights)
-        if isinstance(pipe, QuantilePipeline):
-            output = f"{len(pipe.levels)} quantiles"
-            expected = (n_series, len(pipe.levels), horizon)
+        name, output = str(weights), f"{len(pipe.levels)} quantiles"
+        expected = (n_series, len(pipe.levels), horizon)
 
-            def predict(x):
-                return pipe.predict_quantiles(x, horizon, batch_size=batch_size)[0]
-        else:
-            output = f"{num_samples} samples"
-            expected = (n_series, num_samples, horizon)
-
-            def predict(x):
-                return pipe.forecast(x, horizon, num_samples=num_samples, batch_size=batch_size)
+        def predict(x):
+            return pipe.predict_quantiles(x, horizon, batch_size=batch_size)[0]
     elif model == "chronos":
         pipe = build_chronos(horizon, num_samples)
         name, output = "chronos-t5-tiny (random init)", f"{num_samples} samples"
@@ -158,7 +147,7 @@ def main():
     parser.add_argument("--n-series", type=int, default=1024)
     parser.add_argument("--context", type=int, default=512)
     parser.add_argument("--horizon", type=int, default=64)
-    parser.add_argument("--num-samples", type=int, default=20, help="sample paths of the sampling models")
+    parser.add_argument("--num-samples", type=int, default=20, help="sample paths of Chronos-t5")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--only", choices=MODELS, default=None, help=argparse.SUPPRESS)  # internal: one model
     args = parser.parse_args()

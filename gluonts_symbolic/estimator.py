@@ -1,12 +1,9 @@
-"""GluonTS estimator: fine-tune a symbolic foundation model (or train one from scratch) with Lightning.
+"""GluonTS estimator: fine-tune the symbolic foundation model (or train one from scratch) with Lightning.
 
-Either shipped kind trains here: the quantile encoder (``symbolic-piece``, a
-:class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline`, pinball loss) and the
-autoregressive motif-token model (``symbolic-nano``, a
-:class:`~sktime_symbolic.model.SymbolicPipeline`, next-token loss). What differs between
-them (module, batch tensors, trained horizon, the returned pipeline) is chosen by the
-pipeline's type in the ``_module`` / ``_batches`` / ``_trained_pipeline`` helpers; the
-estimator's methods are the same for both.
+The model is a :class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline` (by default
+the shipped ``symbolic-piece``), trained by its
+:class:`~sktime_symbolic.model.quantile_pretrain.QuantileLM` (pinball loss) on windows of the
+training series encoded with the pipeline's own codec.
 """
 
 from __future__ import annotations
@@ -25,77 +22,24 @@ from gluonts.torch.model.estimator import PyTorchLightningEstimator, TrainOutput
 from gluonts.transform import MapTransformation
 
 from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, checked_target
-from sktime_symbolic.model import CONFIGS, DEFAULT_MODEL, SymbolicPipeline, shared_pipeline
+from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline, shared_pipeline
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
-from sktime_symbolic.model.codec import training_batch
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows
-from sktime_symbolic.model.lightning_module import SymbolicLM
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM
-from sktime_symbolic.model.quantile_pretrain import training_batch as quantile_batch
-
-# config fields that describe the tokenizer and its value scaling: a model trained from scratch
-# keeps the shipped tokenizer, so these come from the shipped model, the rest from the named config
-CODEC_FIELDS = ("n_bins", "max_vocab", "p_min", "clip", "scale_floor", "vocab_size")
-# settings of the motif-token model only, with their defaults: other values are an error for a quantile model
-MOTIF_DEFAULTS = {"horizon_weight": 1.0, "temperature": 1.0, "top_k": None}
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
 
 
-def _check_model_options(pipeline, options: dict, from_scratch) -> None:
-    """ValueError when a setting only the motif-token model has is not at its default for a
-    quantile model, or ``from_scratch`` names a motif-model config for one."""
-    if not isinstance(pipeline, QuantilePipeline):
-        return
-    name = pipeline.card.get("name", type(pipeline).__name__)
-    changed = {k: v for k, v in options.items() if v != MOTIF_DEFAULTS[k]}
-    if changed:
-        leave = " and ".join(f"{k} at {MOTIF_DEFAULTS[k]!r}" for k in MOTIF_DEFAULTS if k in changed)
-        raise ValueError(f"horizon_weight, temperature and top_k tune the motif-token model (its loss weight on "
-                         f"horizon tokens, its token sampling); {name} is a quantile encoder that forecasts "
-                         f"quantiles directly: leave {leave}")
-    if not isinstance(from_scratch, bool):
-        raise ValueError(f"{name} is a quantile encoder: from_scratch={from_scratch!r} names a motif-token model "
-                         f"size {sorted(CONFIGS)}; use from_scratch=True (random weights of its own architecture)")
-
-
-def _module(base, from_scratch, hparams: dict) -> L.LightningModule:
-    """The Lightning module of ``base``'s kind: its weights, or random ones (``from_scratch``)."""
-    if isinstance(base, QuantilePipeline):
-        if from_scratch is False:
-            return QuantileLM.from_pipeline(base, **hparams)
-        return QuantileLM(base.cfg.to_dict(), **hparams)
-    if from_scratch is False:
-        return SymbolicLM.from_pipeline(base, **hparams)
-    cfg = base.cfg
-    if from_scratch is not True:
-        cfg = CONFIGS[from_scratch].replace(**{name: getattr(base.cfg, name) for name in CODEC_FIELDS})
-    return SymbolicLM(cfg.to_dict(), **hparams)
-
-
-def _batches(base, module, prediction_length: int, horizon_weight: float):
+def _batches(base, module, prediction_length: int):
     """``(make_batch(contexts, horizons), context_length, horizon)`` of ``module``'s training
-    windows, encoded with ``base``'s tokenizer or codec.
+    windows, encoded with ``base``'s codec.
 
-    A quantile model's horizon is capped at its ``cfg.prediction_length`` (one forward pass
-    covers that many steps; longer forecasts roll forward), as in
+    The horizon is capped at the model's ``cfg.prediction_length`` (one forward pass covers
+    that many steps; longer forecasts roll forward), as in
     :func:`~sktime_symbolic.model.finetune.fine_tune`.
     """
     cfg = module.model.cfg
-    if isinstance(base, QuantilePipeline):
-        codec, copy_length = base.codec, cfg.prediction_length if cfg.copy_paths else 0
-        return (lambda c, x: quantile_batch(codec, c, x, cfg.prediction_length, copy_length),
-                base.context_length, min(prediction_length, cfg.prediction_length))
-    tokenizer = base.tokenizer
-    return (lambda c, x: training_batch(cfg, tokenizer, c, x, horizon_weight), cfg.context_length,
-            prediction_length)
-
-
-def _trained_pipeline(base, module, card: dict):
-    """A CPU pipeline of ``base``'s kind over a copy of ``module``'s weights and ``base``'s tokenizer or codec."""
-    model = copy.deepcopy(module.model).cpu().eval()
-    if isinstance(base, QuantilePipeline):
-        return QuantilePipeline(model, base.codec, device="cpu", card=card)
-    return SymbolicPipeline(model, base.tokenizer, device="cpu", card=card)
+    codec, copy_length = base.codec, cfg.prediction_length if cfg.copy_paths else 0
+    return (lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length),
+            base.context_length, min(prediction_length, cfg.prediction_length))
 
 
 class UnivariateTarget(MapTransformation):
@@ -142,9 +86,8 @@ class _RankedWindows(SeriesWindows):
 class SymbolicFMEstimator(PyTorchLightningEstimator):
     """Fine-tune a shipped symbolic model on a GluonTS dataset, or train one from scratch.
 
-    Trains whichever model ``model_name`` names: the default quantile encoder
-    ``symbolic-piece`` (pinball loss over its quantile head) or the motif-token model
-    ``symbolic-nano`` (next-token loss). Training batches are windows cut at random
+    Trains the quantile encoder ``model_name`` names (default ``symbolic-piece``) with the
+    pinball loss of its quantile head. Training batches are windows cut at random
     forecast origins of the training series
     (:class:`~sktime_symbolic.model.finetune.SeriesWindows`, a pure function of ``seed``);
     validation scores the last ``prediction_length`` values of each validation series, and
@@ -154,16 +97,14 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     Parameters
     ----------
     prediction_length : int
-        Horizon of the training windows and of the predictor. A quantile model trains on
-        at most its own horizon (64 steps for ``symbolic-piece``: one forward pass covers
-        it, longer forecasts roll the median forward).
+        Horizon of the training windows and of the predictor. The model trains on at most
+        its own horizon (64 steps for ``symbolic-piece``: one forward pass covers it, longer
+        forecasts roll the median forward).
     model_name : str, default=sktime_symbolic.model.DEFAULT_MODEL ("symbolic-piece")
-        Shipped weights (or a saved pipeline directory) to start from; their tokenizer
-        (motif model) or codec (quantile model) is used in every case.
-    from_scratch : bool or str, default=False
-        ``True``: random weights with ``model_name``'s architecture. Motif model only: a
-        name from ``sktime_symbolic.model.CONFIGS`` (``"tiny"``, ``"nano"``, ``"small"``)
-        gives that architecture and context length, with ``model_name``'s tokenizer.
+        Shipped weights (or a saved pipeline directory) to start from; their codec is used in
+        every case.
+    from_scratch : bool, default=False
+        ``True``: random weights with ``model_name``'s architecture (and its codec).
     max_steps : int, default=100
         Optimiser steps.
     lr : float, default=1e-4
@@ -173,9 +114,6 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     warmup_steps : int or None, default=None
         ``None``: a tenth of ``max_steps``.
     weight_decay : float, default=0.1
-    horizon_weight : float, default=1.0
-        Motif model only: loss weight of the horizon's tokens relative to the context's
-        (a quantile model's loss is on the horizon alone; another value is an error).
     seed : int, default=0
         Seeds the windows, the initial weights (from scratch), Lightning and the returned
         predictor's sampling.
@@ -189,18 +127,15 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         ``precision``, ``callbacks``, ``default_root_dir``, ...); the estimator keeps its own
         copy and never changes the given dict or callbacks list.
     num_samples, forecast_type, device
-        Of the returned :class:`SymbolicFMPredictor`.
-    temperature, top_k : float and int or None, default=1.0 and None
-        Token sampling of the returned predictor; motif model only (a quantile model has no
-        token sampler: other values are an error).
+        Of the returned :class:`SymbolicFMPredictor` (``num_samples``: sample paths with
+        ``forecast_type="samples"``).
     predict_batch_size : int, default=64
         ``batch_size`` of the returned predictor.
 
     Raises
     ------
     ValueError
-        On bad parameters, and at construction when ``horizon_weight``, ``temperature``,
-        ``top_k`` or a ``CONFIGS`` name for ``from_scratch`` is given for a quantile model.
+        On bad parameters (at construction, not after training).
 
     Examples
     --------
@@ -217,9 +152,9 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
 
     @validated()
     def __init__(self, prediction_length, model_name=DEFAULT_MODEL, from_scratch=False, max_steps=100, lr=1e-4,
-                 batch_size=32, warmup_steps=None, weight_decay=0.1, horizon_weight=1.0, seed=0, ckpt_dir=None,
+                 batch_size=32, warmup_steps=None, weight_decay=0.1, seed=0, ckpt_dir=None,
                  val_check_interval=None, trainer_kwargs=None, num_samples=20, forecast_type="quantiles",
-                 temperature=1.0, top_k=None, predict_batch_size=64, device="auto"):
+                 predict_batch_size=64, device="auto"):
         if trainer_kwargs is not None and not isinstance(trainer_kwargs, dict):
             raise ValueError(f"trainer_kwargs must be a dict or None, got {type(trainer_kwargs).__name__}")
         trainer_kwargs = dict(trainer_kwargs or {})
@@ -236,69 +171,64 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
                              else check_positive_int("warmup_steps", warmup_steps))
         self.val_check_interval = (max(1, self.max_steps // 5) if val_check_interval is None
                                    else check_positive_int("val_check_interval", val_check_interval))
-        for name, value in (("lr", lr), ("horizon_weight", horizon_weight)):
-            check_positive_number(name, value)
+        check_positive_number("lr", lr)
         if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
             raise ValueError(f"weight_decay must be a non-negative number, got {weight_decay!r}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
-        if not (isinstance(from_scratch, bool) or from_scratch in CONFIGS):
-            raise ValueError(f"from_scratch must be a bool or one of {sorted(CONFIGS)}, got {from_scratch!r}")
+        if not isinstance(from_scratch, (bool, np.bool_)):
+            raise ValueError(f"from_scratch must be True or False, got {from_scratch!r}")
         if forecast_type not in FORECAST_TYPES:
             raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
-        self.lr, self.weight_decay, self.horizon_weight = float(lr), float(weight_decay), float(horizon_weight)
-        self.seed, self.from_scratch, self.model_name = int(seed), from_scratch, model_name
+        self.lr, self.weight_decay = float(lr), float(weight_decay)
+        self.seed, self.from_scratch, self.model_name = int(seed), bool(from_scratch), model_name
         self.ckpt_dir = None if ckpt_dir is None else str(ckpt_dir)
-        self.predictor_kwargs = dict(num_samples=num_samples, forecast_type=forecast_type, temperature=temperature,
-                                     top_k=top_k, batch_size=predict_batch_size, device=device, seed=seed)
-        # fail now, not after training, on bad predictor parameters and on settings the model lacks
+        self.predictor_kwargs = dict(num_samples=num_samples, forecast_type=forecast_type,
+                                     batch_size=predict_batch_size, device=device, seed=seed)
+        # fail now, not after training, on bad predictor parameters or a model_name that does not load
         SymbolicFMPredictor(self.prediction_length, model_name=model_name, **self.predictor_kwargs)
-        _check_model_options(self._base_pipeline(), self._motif_options(), from_scratch)
+        self._base_pipeline()
 
     # ------------------------------------------------------------------ GluonTS estimator API
 
-    def _base_pipeline(self):
-        """``model_name``'s shared pipeline (either kind), read-only: the modules copy its weights."""
+    def _base_pipeline(self) -> QuantilePipeline:
+        """``model_name``'s shared pipeline, read-only: the modules copy its weights."""
         return shared_pipeline(self.model_name, "cpu")
-
-    def _motif_options(self) -> dict:
-        return {"horizon_weight": self.horizon_weight, "temperature": self.predictor_kwargs["temperature"],
-                "top_k": self.predictor_kwargs["top_k"]}
 
     def create_transformation(self) -> UnivariateTarget:
         return UnivariateTarget()
 
-    def create_lightning_module(self, base=None, from_scratch=None) -> L.LightningModule:
-        """A module of ``base``'s kind (default ``model_name``'s pipeline) starting from its weights,
-        or from random ones when ``from_scratch`` (default: the estimator's): a
-        :class:`~sktime_symbolic.model.quantile_pretrain.QuantileLM` for a quantile model, a
-        :class:`~sktime_symbolic.model.lightning_module.SymbolicLM` for a motif-token one."""
+    def create_lightning_module(self, base=None, from_scratch=None) -> QuantileLM:
+        """A :class:`~sktime_symbolic.model.quantile_pretrain.QuantileLM` with ``base``'s architecture
+        (default ``model_name``'s pipeline), starting from its weights, or from random ones when
+        ``from_scratch`` (default: the estimator's)."""
         base = self._base_pipeline() if base is None else base
         from_scratch = self.from_scratch if from_scratch is None else from_scratch
-        _check_model_options(base, self._motif_options(), from_scratch)
         hparams = dict(lr=self.lr, weight_decay=self.weight_decay, warmup_steps=self.warmup_steps,
                        max_steps=self.max_steps)
-        return _module(base, from_scratch, hparams)
+        if from_scratch:
+            return QuantileLM(base.cfg.to_dict(), **hparams)
+        return QuantileLM.from_pipeline(base, **hparams)
 
     def create_training_data_loader(self, data, module, base=None, start_step=0, **kwargs):
         """Endless DataLoader of seeded window batches from the (transformed) entries' targets,
-        encoded with ``base``'s tokenizer or codec (default ``model_name``'s), beginning with
-        those of optimiser step ``start_step``."""
+        encoded with ``base``'s codec (default ``model_name``'s), beginning with those of
+        optimiser step ``start_step``."""
         series = [entry["target"] for entry in data]
         if not series:
             raise ValueError("training data is empty")
         base = self._base_pipeline() if base is None else base
-        make_batch, context_length, horizon = _batches(base, module, self.prediction_length, self.horizon_weight)
+        make_batch, context_length, horizon = _batches(base, module, self.prediction_length)
         windows = _RankedWindows(series, context_length, make_batch, horizon, self.batch_size, self.seed,
                                  start_step=start_step)
         return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
 
     def create_validation_data_loader(self, data, module, base=None, **kwargs):
         """Fixed batches: the last ``prediction_length`` values of each series are the horizon
-        (a quantile model scores the first ``cfg.prediction_length`` of them, as it trains)."""
+        (the model scores the first ``cfg.prediction_length`` of them, as it trains)."""
         h = self.prediction_length
         base = self._base_pipeline() if base is None else base
-        make_batch, context_length, _ = _batches(base, module, h, self.horizon_weight)
+        make_batch, context_length, _ = _batches(base, module, h)
         pairs = [(x[:-h][-context_length:], x[-h:]) for x in (entry["target"] for entry in data)
                  if len(x) >= MIN_CONTEXT + h and not np.isnan(x[:-h]).all()]
         if not pairs:
@@ -309,10 +239,11 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         return torch.utils.data.DataLoader(batches, batch_size=None, shuffle=False)
 
     def create_predictor(self, transformation, module, base=None, card: dict | None = None) -> SymbolicFMPredictor:
-        """A predictor over a pipeline of ``base``'s kind (default ``model_name``'s) holding a copy
-        of the module's weights and ``base``'s tokenizer or codec."""
+        """A predictor over a CPU pipeline holding a copy of the module's weights and ``base``'s
+        codec (default ``model_name``'s)."""
         base = self._base_pipeline() if base is None else base
-        pipeline = _trained_pipeline(base, module, card if card is not None else base.card)
+        model = copy.deepcopy(module.model).cpu().eval()
+        pipeline = QuantilePipeline(model, base.codec, device="cpu", card=card if card is not None else base.card)
         return SymbolicFMPredictor(self.prediction_length, model_name=self.model_name, pipeline=pipeline,
                                    **self.predictor_kwargs)
 
@@ -343,8 +274,8 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
                     **kwargs) -> TrainOutput:
         """Train and return GluonTS's ``TrainOutput`` (transformation, module, trainer, predictor).
 
-        ``from_predictor`` (a :class:`SymbolicFMPredictor`, either kind of model) continues from
-        its weights and tokenizer or codec; ``ckpt_path`` resumes a Lightning checkpoint written
+        ``from_predictor`` (a :class:`SymbolicFMPredictor`) continues from its weights and
+        codec; ``ckpt_path`` resumes a Lightning checkpoint written
         by an earlier run of the same model. GluonTS's ``shuffle_buffer_length`` and
         ``cache_data`` have no effect (windows are drawn at random from series held in memory).
         """
@@ -377,7 +308,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
             trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None))
             started = time.perf_counter()
             with warnings.catch_warnings():
-                # both modules always define validation_step; validating is optional here
+                # the module always defines validation_step; validating is optional here
                 warnings.filterwarnings("ignore", message=".*no `val_dataloader`.*")
                 trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=ckpt_path)
             wall_time = time.perf_counter() - started
@@ -388,7 +319,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         card = copy.deepcopy(base.card)
         card["fine_tuning"] = {
             "steps": int(trainer.global_step), "batch_size": self.batch_size, "lr": self.lr,
-            # the trained horizon (a quantile model's is capped at its own)
+            # the trained horizon (capped at the model's own)
             "prediction_length": train_loader.dataset.prediction_length, "n_series": len(train_entries),
             "seed": self.seed,
             "from_scratch": self.from_scratch if from_predictor is None else False,
@@ -404,7 +335,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
 
     def train_from(self, predictor, training_data, validation_data=None, ckpt_path=None,
                    **kwargs) -> SymbolicFMPredictor:
-        """Continue training from ``predictor``'s weights (e.g. a deserialized fine-tuned one), whichever
-        model it holds (not necessarily ``model_name``'s kind)."""
+        """Continue training from ``predictor``'s weights and codec (e.g. a deserialized fine-tuned
+        one), whatever ``model_name`` is."""
         return self.train_model(training_data, validation_data, from_predictor=predictor, ckpt_path=ckpt_path,
                                 **kwargs).predictor

@@ -16,15 +16,14 @@ from gluonts.model.predictor import Predictor, RepresentablePredictor
 from sktime_symbolic.model import (
     DEFAULT_MODEL,
     QUANTILE_LEVELS,
-    SymbolicPipeline,
+    QuantilePipeline,
     available_models,
     load_pretrained,
     resolve_device,
     shared_pipeline,
 )
-from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state, sampling_options
-from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state
+from sktime_symbolic.model._checks import check_positive_int, check_series
 
 FORECAST_KEYS = [str(level) for level in QUANTILE_LEVELS] + ["mean"]
 FORECAST_TYPES = ("quantiles", "samples")
@@ -66,8 +65,9 @@ def checked_target(entry, where) -> np.ndarray:
 class SymbolicFMPredictor(RepresentablePredictor):
     """Zero-shot probabilistic forecasts of a shipped or saved pipeline (default ``symbolic-piece``).
 
-    Each batch of ``batch_size`` entries is one pipeline call; a series' sample paths depend
-    only on ``seed`` and its own values (not on the rest of the batch). Targets are read as
+    Each batch of ``batch_size`` entries is one pipeline call; a series' forecast (and its
+    sample paths) depends only on the weights, ``seed`` and its own values, not on the rest of
+    the batch. Targets are read as
     float32, as GluonTS datasets store them, so a list of float64 arrays and the same data in
     a ``ListDataset`` get the same forecasts.
 
@@ -75,25 +75,24 @@ class SymbolicFMPredictor(RepresentablePredictor):
     ----------
     prediction_length : int
     model_name : str, default="symbolic-piece"
-        Shipped weights or a directory written by ``SymbolicPipeline.save``; loaded once per
+        Shipped weights or a directory written by ``QuantilePipeline.save``; loaded once per
         process and device (:func:`~sktime_symbolic.model.shared_pipeline`) when no
         ``pipeline`` is given.
     num_samples : int, default=20
-        Sample paths per series: the quantiles of ``symbolic-nano``-type models are taken over
-        them; ``symbolic-piece`` forecasts its quantiles directly and samples only for
-        ``forecast_type="samples"``.
+        Sample paths per series with ``forecast_type="samples"``, drawn from the forecast
+        quantiles (``QuantilePipeline.forecast``); the quantiles themselves are forecast
+        directly.
     forecast_type : {"quantiles", "samples"}, default="quantiles"
         ``QuantileForecast`` with keys ``"0.1"`` .. ``"0.9"`` and ``"mean"``, or ``SampleForecast``.
-    temperature : float, default=1.0
-    top_k : int or None, default=None
     batch_size : int, default=64
         Series per pipeline call.
     device : str, default="auto"
         CUDA when present, else CPU.
     seed : int, default=0
+        Seeds the sample paths (with each series' values).
     freq : str or None, default=None
         Frequency for entries whose ``start`` is not a ``pd.Period`` (a string or timestamp).
-    pipeline : SymbolicPipeline, QuantilePipeline or None, default=None
+    pipeline : QuantilePipeline or None, default=None
         Weights to use instead of ``model_name`` (e.g. from :class:`SymbolicFMEstimator`);
         :meth:`serialize` writes them next to the predictor's parameters.
 
@@ -109,15 +108,13 @@ class SymbolicFMPredictor(RepresentablePredictor):
 
     @validated()
     def __init__(self, prediction_length, model_name=DEFAULT_MODEL, num_samples=20, forecast_type="quantiles",
-                 temperature=1.0, top_k=None, batch_size=64, device="auto", seed=0, freq=None, pipeline=None):
+                 batch_size=64, device="auto", seed=0, freq=None, pipeline=None):
         super().__init__(prediction_length=check_positive_int("prediction_length", prediction_length))
         self.num_samples = check_positive_int("num_samples", num_samples)
         self.batch_size = check_positive_int("batch_size", batch_size)
         if forecast_type not in FORECAST_TYPES:
             raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
         self.forecast_type = forecast_type
-        self.temperature = check_positive_number("temperature", temperature)
-        self.top_k = None if top_k is None else check_positive_int("top_k", top_k)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.seed = int(seed)
@@ -129,16 +126,15 @@ class SymbolicFMPredictor(RepresentablePredictor):
         self.model_name = model_name
         self.device = resolve_device(device)
         self.freq = _check_freq(freq)
-        if pipeline is not None and not isinstance(pipeline, (SymbolicPipeline, QuantilePipeline)):
-            raise ValueError(f"pipeline must be a SymbolicPipeline, a QuantilePipeline or None, "
-                             f"got {type(pipeline).__name__}")
+        if pipeline is not None and not isinstance(pipeline, QuantilePipeline):
+            raise ValueError(f"pipeline must be a QuantilePipeline or None, got {type(pipeline).__name__}")
         if pipeline is not None and pipeline.device != self.device:
             # a copy on this device: the caller's pipeline (maybe shared) stays where it is
             pipeline = pipeline_from_state(pipeline.to_state(), self.device)
         self._pipeline = pipeline
 
     @property
-    def pipeline(self) -> SymbolicPipeline:
+    def pipeline(self) -> QuantilePipeline:
         """The given pipeline, else ``model_name``'s shared one (loaded on first use)."""
         if self._pipeline is not None:
             return self._pipeline
@@ -186,11 +182,12 @@ class SymbolicFMPredictor(RepresentablePredictor):
 
     def _forecast_chunk(self, pipeline, chunk, num_samples):
         series = [target for _, _, target in chunk]
-        options = sampling_options(pipeline, num_samples, self.temperature, self.top_k, self.seed, self.batch_size)
         if self.forecast_type == "samples":
-            forecasts = pipeline.forecast(series, self.prediction_length, **options)
+            forecasts = pipeline.forecast(series, self.prediction_length, num_samples=num_samples, seed=self.seed,
+                                          batch_size=self.batch_size)
         else:
-            quantiles, mean = forecast_quantiles(pipeline, series, self.prediction_length, QUANTILE_LEVELS, options)
+            quantiles, mean = forecast_quantiles(pipeline, series, self.prediction_length, QUANTILE_LEVELS,
+                                                 self.batch_size)
             forecasts = np.concatenate([quantiles, mean[:, None]], axis=1)
         with warnings.catch_warnings():
             # pandas deprecates business-day periods; GluonTS data sets still use them

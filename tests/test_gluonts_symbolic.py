@@ -16,15 +16,13 @@ from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor
 
 from gluonts_symbolic import SymbolicFMEstimator, SymbolicFMPredictor
+from gluonts_symbolic.predictor import FORECAST_TYPES
 from sktime_symbolic.model import DEFAULT_MODEL, QUANTILE_LEVELS, shared_pipeline
-from sktime_symbolic.model.codec import training_batch
 from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 from sktime_symbolic.model.quantile_pretrain import QuantileLM
 from sktime_symbolic.model.quantile_pretrain import training_batch as quantile_batch
 
 H = 8
-# the autoregressive motif-token model; the estimator's default (DEFAULT_MODEL) is the quantile encoder
-MOTIF = "symbolic-nano"
 START = pd.Period("2021-03-01 00:00", "h")
 
 
@@ -37,9 +35,7 @@ def _series(n_series=4, length=120, seed=0):
 
 
 def _predictor(**kwargs):
-    # the motif-model estimator tests compare against symbolic-nano's zero-shot forecasts
-    return SymbolicFMPredictor(**{"prediction_length": H, "model_name": MOTIF, "num_samples": 4,
-                                  "device": "cpu", **kwargs})
+    return SymbolicFMPredictor(**{"prediction_length": H, "num_samples": 4, "device": "cpu", **kwargs})
 
 
 def _arrays(forecasts):
@@ -65,7 +61,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def shipped_state():
-    return _state(shared_pipeline(MOTIF, "cpu"))
+    return _state(shared_pipeline(DEFAULT_MODEL, "cpu"))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +71,7 @@ def tuned(tmp_path_factory, data, shipped_state):
     counter = _CountSteps()
     callbacks = [counter]
     trainer_kwargs = {"accelerator": "cpu", "callbacks": callbacks}
-    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, max_steps=4, batch_size=4, lr=1e-3,
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=4, batch_size=4, lr=1e-3,
                                     device="cpu", num_samples=4, ckpt_dir=str(ckpt_dir), val_check_interval=2,
                                     trainer_kwargs=trainer_kwargs)
     predictor = estimator.train(data, validation_data=data)
@@ -124,13 +120,17 @@ def test_string_start_with_freq():
     assert forecast.start_date == pd.Period("2020-02-20", "D")
 
 
-def test_same_seed_same_forecast_and_batch_independence(data):
-    first = list(_predictor(seed=3).predict(data))
-    assert _same_forecasts(first, list(_predictor(seed=3).predict(data)))
-    assert not _same_forecasts(first, list(_predictor(seed=4).predict(data)))
-    # batches of 3 and of 1 (other neighbours, other padding) give each series the same paths
-    assert _same_forecasts(first, list(_predictor(seed=3, batch_size=3).predict(data)))
-    alone = [next(_predictor(seed=3, batch_size=1).predict([entry])) for entry in data[::-1]][::-1]
+@pytest.mark.parametrize("forecast_type", FORECAST_TYPES)
+def test_same_seed_same_forecast_and_batch_independence(data, forecast_type):
+    first = list(_predictor(seed=3, forecast_type=forecast_type).predict(data))
+    assert _same_forecasts(first, list(_predictor(seed=3, forecast_type=forecast_type).predict(data)))
+    # the seed draws the sample paths; the quantiles are forecast directly
+    other_seed = list(_predictor(seed=4, forecast_type=forecast_type).predict(data))
+    assert _same_forecasts(first, other_seed) == (forecast_type == "quantiles")
+    # batches of 3 and of 1 (other neighbours, other padding) give each series the same forecast
+    assert _same_forecasts(first, list(_predictor(seed=3, batch_size=3, forecast_type=forecast_type).predict(data)))
+    alone = [next(_predictor(seed=3, batch_size=1, forecast_type=forecast_type).predict([entry]))
+             for entry in data[::-1]][::-1]
     assert _same_forecasts(first, alone)
 
 
@@ -166,7 +166,7 @@ def test_evaluate_model_rolling_windows(data):
 
 
 def test_serde_zero_shot(tmp_path, data):
-    predictor = _predictor(seed=5, top_k=50)
+    predictor = _predictor(seed=5, num_samples=3, forecast_type="samples")
     predictor.serialize(tmp_path)
     assert not (tmp_path / "pipeline").exists()  # shipped weights are not copied
     loaded = Predictor.deserialize(tmp_path, device="cpu")
@@ -201,7 +201,7 @@ def test_fine_tuned_weights_and_shared_pipeline(tuned, shipped_state, data):
     card = predictor.pipeline.card["fine_tuning"]
     assert card["steps"] == 4 and card["n_series"] == len(data)
     assert not _same_state(_state(predictor.pipeline), shipped_state)
-    assert _same_state(_state(shared_pipeline(MOTIF, "cpu")), shipped_state)
+    assert _same_state(_state(shared_pipeline(DEFAULT_MODEL, "cpu")), shipped_state)
     assert not _same_forecasts(list(predictor.predict(data)), list(_predictor().predict(data)))
 
 
@@ -230,7 +230,7 @@ def test_user_callbacks_and_trainer_kwargs_untouched(tuned, data):
 
 def test_training_is_deterministic_and_seeded(data):
     def weights(seed):
-        estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, max_steps=2, batch_size=4, lr=1e-3,
+        estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, lr=1e-3,
                                         seed=seed, device="cpu", trainer_kwargs={"accelerator": "cpu"})
         return _state(estimator.train(data).pipeline)
 
@@ -239,22 +239,9 @@ def test_training_is_deterministic_and_seeded(data):
     assert not _same_state(first, weights(1))
 
 
-def test_from_scratch_config_keeps_shipped_tokenizer(data):
-    shipped = shared_pipeline(MOTIF, "cpu")
-    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, from_scratch="tiny", max_steps=2,
-                                    batch_size=4, device="cpu", num_samples=4, trainer_kwargs={"accelerator": "cpu"})
-    predictor = estimator.train(data)
-    cfg = predictor.pipeline.cfg
-    assert (cfg.d_model, cfg.n_layers, cfg.context_length) == (32, 2, 128)
-    assert (cfg.vocab_size, cfg.clip, cfg.n_bins) == (shipped.cfg.vocab_size, shipped.cfg.clip, shipped.cfg.n_bins)
-    assert predictor.pipeline.tokenizer is shipped.tokenizer
-    forecast = next(predictor.predict(data[:1]))
-    assert np.isfinite(forecast.forecast_array).all()
-
-
 def test_train_from_continues_from_predictor(tuned, data):
     start = tuned["predictor"]
-    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, max_steps=2, batch_size=4, lr=1e-3,
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=4, lr=1e-3,
                                     device="cpu", trainer_kwargs={"accelerator": "cpu"})
     continued = estimator.train_from(start, data)
     from_shipped = estimator.train(data)
@@ -275,17 +262,17 @@ def test_estimator_default_checkpoints_stay_out_of_cwd(tmp_path, monkeypatch, da
 def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
     from gluonts_symbolic.estimator import _RankedWindows
 
-    pipe = shared_pipeline(MOTIF, "cpu")
+    pipe = shared_pipeline(DEFAULT_MODEL, "cpu")
     series = [e["target"] for e in data]
 
     def first_batches(rank, world, start_step=0, n=3):
         monkeypatch.setattr(torch.distributed, "is_initialized", lambda: world > 1)
         monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
         monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
-        stream = iter(_RankedWindows(series, pipe.cfg.context_length,
-                                     lambda c, x: training_batch(pipe.cfg, pipe.tokenizer, c, x), H, batch_size=2, seed=0,
+        stream = iter(_RankedWindows(series, pipe.context_length,
+                                     lambda c, x: quantile_batch(pipe.codec, c, x, H), H, batch_size=2, seed=0,
                                      start_step=start_step))
-        return [next(stream)[0] for _ in range(n)]
+        return [next(stream)["target"] for _ in range(n)]
 
     single = first_batches(0, 1, n=6)
     rank0, rank1 = first_batches(0, 2), first_batches(1, 2)
@@ -307,7 +294,7 @@ def test_estimator_in_benchmark_harness(data):
     assert estimator.trainer_kwargs == {"accelerator": "cpu"}
 
 
-# ---------------------------------------------------------------------- estimator, quantile model (the default)
+# ---------------------------------------------------------------------- estimator, horizons beyond the model's head
 
 # longer than the quantile model's 64-step head: training is capped at 64, forecasts roll forward
 H_LONG = 80
@@ -319,12 +306,7 @@ def _sines(n_series=4, length=300):
 
 
 @pytest.fixture(scope="module")
-def quantile_shipped_state():
-    return _state(shared_pipeline(DEFAULT_MODEL, "cpu"))
-
-
-@pytest.fixture(scope="module")
-def quantile_tuned(tmp_path_factory, quantile_shipped_state):
+def quantile_tuned(tmp_path_factory, shipped_state):
     """The default estimator (``symbolic-piece``) trained 3 steps, with validation."""
     ckpt_dir = tmp_path_factory.mktemp("quantile-ckpt")
     data = _sines()
@@ -340,7 +322,7 @@ def test_estimator_default_is_the_project_default():
     assert isinstance(estimator.create_lightning_module(), QuantileLM)
 
 
-def test_quantile_estimator_trains_and_forecasts(quantile_tuned, quantile_shipped_state):
+def test_quantile_estimator_trains_and_forecasts(quantile_tuned, shipped_state):
     predictor, data = quantile_tuned["predictor"], quantile_tuned["data"]
     assert isinstance(predictor, SymbolicFMPredictor) and isinstance(predictor.pipeline, QuantilePipeline)
     card = predictor.pipeline.card["fine_tuning"]
@@ -352,8 +334,8 @@ def test_quantile_estimator_trains_and_forecasts(quantile_tuned, quantile_shippe
     assert all(f.forecast_array.shape == (len(QUANTILE_LEVELS) + 1, H_LONG) for f in forecasts)
     assert all(np.isfinite(f.forecast_array).all() for f in forecasts)
     # new weights; the shared shipped pipeline is untouched
-    assert not _same_state(_state(predictor.pipeline), quantile_shipped_state)
-    assert _same_state(_state(shared_pipeline(DEFAULT_MODEL, "cpu")), quantile_shipped_state)
+    assert not _same_state(_state(predictor.pipeline), shipped_state)
+    assert _same_state(_state(shared_pipeline(DEFAULT_MODEL, "cpu")), shipped_state)
 
 
 def test_quantile_estimator_keeps_best_checkpoint_and_serde(tmp_path, quantile_tuned):
@@ -393,41 +375,21 @@ def test_quantile_estimator_lowers_the_training_loss():
     assert after < 0.8 * before, (before, after)
 
 
-def test_quantile_estimator_from_scratch(quantile_shipped_state):
+def test_quantile_estimator_from_scratch(shipped_state):
     data = _sines(n_series=2)
     estimator = SymbolicFMEstimator(prediction_length=H, from_scratch=True, max_steps=2, batch_size=4, device="cpu",
                                     trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
     predictor = estimator.train(data)
     shipped = shared_pipeline(DEFAULT_MODEL, "cpu")
     assert isinstance(predictor.pipeline, QuantilePipeline) and predictor.pipeline.cfg == shipped.cfg
+    assert predictor.pipeline.codec is shipped.codec  # the shipped codec, new weights
     assert predictor.pipeline.card["fine_tuning"]["from_scratch"] is True
     # random weights, far from the shipped ones
     state = _state(predictor.pipeline)
-    assert all(not torch.allclose(state[k], quantile_shipped_state[k], atol=1e-2)
+    assert all(not torch.allclose(state[k], shipped_state[k], atol=1e-2)
                for k in state if state[k].ndim >= 2)
     forecast = next(predictor.predict(data))
     assert forecast.forecast_array.shape == (len(QUANTILE_LEVELS) + 1, H) and np.isfinite(forecast.forecast_array).all()
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    ({"temperature": 0.5}, "leave temperature at 1.0"),
-    ({"top_k": 5}, "leave top_k at None"),
-    ({"horizon_weight": 2.0}, "leave horizon_weight at 1.0"),
-    ({"from_scratch": "tiny"}, "names a motif-token model size"),
-])
-def test_quantile_estimator_rejects_motif_settings(kwargs, match):
-    with pytest.raises(ValueError, match=f"symbolic-piece is a quantile encoder.*{match}"):
-        SymbolicFMEstimator(prediction_length=H, **kwargs)
-    # the motif-token model takes them
-    SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, **kwargs)
-
-
-def test_train_from_quantile_predictor_rejects_motif_settings(quantile_tuned):
-    # model_name is the motif model, but train_from starts from a quantile one: an error before training
-    estimator = SymbolicFMEstimator(prediction_length=H, model_name=MOTIF, temperature=0.5, max_steps=1,
-                                    trainer_kwargs={"accelerator": "cpu"})
-    with pytest.raises(ValueError, match="quantile encoder.*leave temperature at 1.0"):
-        estimator.train_from(quantile_tuned["predictor"], quantile_tuned["data"])
 
 
 # ---------------------------------------------------------------------- errors
@@ -454,12 +416,10 @@ def test_predictor_input_errors(entries, match):
     ({"prediction_length": 0}, "prediction_length must be a positive integer"),
     ({"num_samples": 2.5}, "num_samples must be a positive integer"),
     ({"forecast_type": "median"}, "forecast_type must be one of"),
-    ({"temperature": 0}, "temperature must be a positive number"),
-    ({"top_k": 0}, "top_k must be a positive integer"),
     ({"batch_size": True}, "batch_size must be a positive integer"),
     ({"device": "tpu-ish"}, "device must be"),
     ({"freq": "not-a-freq"}, "not a pandas frequency"),
-    ({"pipeline": MOTIF}, "pipeline must be a SymbolicPipeline"),
+    ({"pipeline": DEFAULT_MODEL}, "pipeline must be a QuantilePipeline or None"),
     ({"model_name": "symbolic-huge"}, "unknown model 'symbolic-huge'"),
     ({"model_name": 3}, "model_name must be a string or path"),
 ])
@@ -477,7 +437,8 @@ def test_predict_num_samples_error(data):
     ({"trainer_kwargs": {"max_steps": 5}}, "pass max_steps to the estimator"),
     ({"trainer_kwargs": {"callbacks": "x"}}, "must be a list"),
     ({"trainer_kwargs": ["cpu"]}, "trainer_kwargs must be a dict"),
-    ({"from_scratch": "huge"}, "from_scratch must be a bool or one of"),
+    ({"from_scratch": "tiny"}, "from_scratch must be True or False"),
+    ({"model_name": "symbolic-huge"}, "unknown model 'symbolic-huge'"),
     ({"lr": 0.0}, "lr must be a positive number"),
     ({"max_steps": 0}, "max_steps must be a positive integer"),
     ({"forecast_type": "median"}, "forecast_type must be one of"),
@@ -539,10 +500,9 @@ class _StopAt(L.Callback):
             trainer.should_stop = True
 
 
-@pytest.mark.parametrize("model_name", [MOTIF, DEFAULT_MODEL])
-def test_resuming_a_checkpoint_matches_uninterrupted_training(tmp_path, data, model_name):
+def test_resuming_a_checkpoint_matches_uninterrupted_training(tmp_path, data):
     def estimator(ckpt_dir, callbacks=()):
-        return SymbolicFMEstimator(prediction_length=H, model_name=model_name, max_steps=4, batch_size=4, lr=1e-3,
+        return SymbolicFMEstimator(prediction_length=H, max_steps=4, batch_size=4, lr=1e-3,
                                    device="cpu", ckpt_dir=str(ckpt_dir), trainer_kwargs={"accelerator": "cpu",
                                                                                          "callbacks": list(callbacks)})
 

@@ -30,23 +30,23 @@ class SymbolicFMClassifier(BaseClassifier):
 
     Each channel of each instance is embedded separately by the pretrained model (see
     the pipeline's ``embed``: the channel is scaled by its own statistics, cut into tokens
-    (ABBA pieces for ``symbolic-piece``, BPE motifs for ``symbolic-nano``), and the final
-    hidden states are averaged over its tokens); the channel embeddings are concatenated, so an instance with
-    ``C`` channels has ``C * d_model`` features. A linear head is fitted on these features.
+    (the ABBA pieces of ``symbolic-piece``), and the encoder's final states are averaged over
+    its tokens); the channel embeddings are concatenated, so an instance with ``C`` channels
+    has ``C * d_model`` features. A linear head is fitted on these features.
 
-    Only the last ``context_length`` values of a channel (512 for the shipped models; for
-    ``symbolic-nano`` also only the last 255 of their tokens) are embedded: earlier values of
-    longer series do not influence the features. Because every channel is scaled on its own,
-    the features ignore the level and amplitude of a series (only its shape counts).
+    Only the last ``context_length`` values of a channel (512 for ``symbolic-piece``) are
+    embedded: earlier values of longer series do not influence the features. Because every
+    channel is scaled on its own, the features ignore the level and amplitude of a series
+    (only its shape counts).
 
-    Missing values (NaN) are allowed (``symbolic-piece`` interpolates them and sees each
-    token's observed share; ``symbolic-nano`` reads MASK tokens); a channel without any observed value
-    cannot be embedded and raises. Instances may have unequal lengths.
+    Missing values (NaN) are allowed (the model interpolates them and sees each token's
+    observed share); a channel without any observed value cannot be embedded and raises.
+    Instances may have unequal lengths.
 
     Parameters
     ----------
     model_name : str or path, default="symbolic-piece"
-        Shipped weights by name, or a directory written by ``SymbolicPipeline.save``.
+        Shipped weights by name, or a directory written by ``QuantilePipeline.save``.
     head : {"ridge", "logistic"}, default="ridge"
         ``"ridge"``: standardized features into ``RidgeClassifierCV`` with alphas
         ``logspace(-3, 3, 10)``; ``"logistic"``: standardized features into
@@ -54,9 +54,10 @@ class SymbolicFMClassifier(BaseClassifier):
     estimator : sklearn classifier or None, default=None
         Used (cloned) instead of ``head`` on the raw embeddings, e.g. a pipeline of your own.
     fine_tune : bool, default=False
-        Fine-tune a copy of the model on the training series (all channels; self-supervised
-        next-token objective, labels unused) before embedding. The copy is part of the
-        fitted state; the process-wide shared model is left unchanged.
+        Fine-tune a copy of the model on the training series (all channels; self-supervised:
+        the quantile loss of forecasting windows of the series, labels unused) before
+        embedding. The copy is part of the fitted state; the process-wide shared model is
+        left unchanged.
     fine_tune_steps : int, default=100
         Optimiser steps of fine-tuning.
     fine_tune_lr : float, default=1e-4
@@ -79,7 +80,7 @@ class SymbolicFMClassifier(BaseClassifier):
         The fitted head.
     n_channels_ : int
         Channels seen in fit.
-    pipeline_ : SymbolicPipeline
+    pipeline_ : QuantilePipeline
         The model that embeds: the shared pretrained one, or the fine-tuned copy.
 
     Notes

@@ -7,7 +7,7 @@ import pandas as pd
 from sktime.detection.base import BaseDetector
 
 from sktime_symbolic._validation import check_int, check_positive_int, check_real
-from sktime_symbolic.model._adapters import forecast_quantiles, sampling_options
+from sktime_symbolic.model._adapters import forecast_quantiles
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 from sktime_symbolic.transformations.symbolic_fm_imputer import INTERVAL_LEVELS, frame_series, load_shared_model
 
@@ -54,9 +54,6 @@ class SymbolicFMAnomalyDetector(BaseDetector):
         Score above which a value is an anomaly; ``"auto"`` derives it from ``fit``'s series.
     threshold_quantile : float in (0, 1), default=0.99
         Quantile of the training scores that is the threshold with ``threshold="auto"``.
-    num_samples : int, default=20
-        Sample paths of the quantiles of ``symbolic-nano``-type models (models that forecast
-        quantiles directly do not sample; those that do use seed 0).
     batch_size : int, default=256
         Contexts per forward pass.
     device : str, default="auto"
@@ -100,7 +97,6 @@ class SymbolicFMAnomalyDetector(BaseDetector):
         min_context=32,
         threshold="auto",
         threshold_quantile=0.99,
-        num_samples=20,
         batch_size=256,
         device="auto",
     ):
@@ -109,7 +105,6 @@ class SymbolicFMAnomalyDetector(BaseDetector):
         self.min_context = min_context
         self.threshold = threshold
         self.threshold_quantile = threshold_quantile
-        self.num_samples = num_samples
         self.batch_size = batch_size
         self.device = device
         super().__init__()
@@ -122,7 +117,6 @@ class SymbolicFMAnomalyDetector(BaseDetector):
         quantile = check_real(self.threshold_quantile, "threshold_quantile", low=0, low_inclusive=False)
         if quantile >= 1:
             raise ValueError(f"threshold_quantile must be in (0, 1), got {quantile}")
-        check_positive_int("num_samples", self.num_samples)
         check_positive_int("batch_size", self.batch_size)
         return load_shared_model(self.model_name, self.device)
 
@@ -150,9 +144,8 @@ class SymbolicFMAnomalyDetector(BaseDetector):
             return scores.max(axis=1), scored
         series = {(c, backward): x[::-1] if backward else x for c, x in enumerate(arrays) for backward in (False, True)}
         contexts = [series[c, backward][max(0, t - width):t] for c, backward, t in windows]
-        options = sampling_options(pipe, self.num_samples, batch_size=self.batch_size)
         levels = (INTERVAL_LEVELS[0], 0.5, INTERVAL_LEVELS[1])
-        quantiles, _ = forecast_quantiles(pipe, contexts, stride, levels, options)
+        quantiles, _ = forecast_quantiles(pipe, contexts, stride, levels, self.batch_size)
         for (c, backward, t), (low, median, high) in zip(windows, quantiles):
             target = series[c, backward][t:t + stride]
             k = len(target)

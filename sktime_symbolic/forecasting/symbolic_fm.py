@@ -9,12 +9,13 @@ import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
-from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state, sampling_options
+from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
-from sktime_symbolic.model.pipeline import DEFAULT_MODEL, SymbolicPipeline, resolve_device, shared_pipeline
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL, resolve_device, shared_pipeline
+from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
 FIT_STRATEGIES = ("zero-shot", "fine-tune")
-# attributes holding a SymbolicPipeline; __getstate__ replaces them by a light reference
+# attributes holding a QuantilePipeline; __getstate__ replaces them by a light reference
 _PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
 
 
@@ -32,10 +33,11 @@ def _instance_levels(index: pd.MultiIndex):
 class SymbolicFMForecaster(BaseForecaster):
     """Probabilistic forecaster of the symbolic foundation model.
 
-    The default ``symbolic-piece`` forecasts quantiles directly from the ABBA pieces of the
-    history (one forward pass; levels between its nine trained ones are interpolated);
-    ``symbolic-nano`` samples ``num_samples`` token paths and takes their empirical quantiles.
-    Either way the point forecast is the median, equal to ``predict_quantiles`` at 0.5.
+    The model (default ``symbolic-piece``) forecasts quantiles directly from the ABBA pieces of
+    the history: one forward pass covers its horizon (64 steps for ``symbolic-piece``; longer
+    horizons roll the median forward), and levels between its nine trained ones are
+    interpolated. The point forecast is the median, equal to ``predict_quantiles`` at 0.5;
+    forecasts are deterministic (no sampling).
 
     Panels and hierarchical data are forecast in one batched pipeline call for all series
     (global model, no per-series loop). Series of a panel may start and end at different
@@ -48,28 +50,20 @@ class SymbolicFMForecaster(BaseForecaster):
     Parameters
     ----------
     model_name : str or path-like, default="symbolic-piece"
-        Name of shipped weights (``"symbolic-piece"``: the quantile encoder over ABBA pieces;
-        ``"symbolic-nano"``: the autoregressive model over BPE motif tokens) or a directory
-        written by a pipeline's ``save``.
+        Name of shipped weights (``"symbolic-piece"``: the quantile encoder over ABBA pieces)
+        or a directory written by ``QuantilePipeline.save``.
     fit_strategy : {"zero-shot", "fine-tune"}, default="zero-shot"
         ``"zero-shot"``: ``fit`` only stores the history; the weights are shared, loaded
         once per process and device. ``"fine-tune"``: ``fit`` fine-tunes a copy of the
         weights on the given series (all series of a panel), kept on this instance.
-    num_samples : int, default=20
-        Sample paths per series (``symbolic-nano``-type models).
-    temperature : float, default=1.0
-        Sampling temperature (``symbolic-nano``-type models; other values are an error for
-        models that forecast quantiles directly).
-    top_k : int or None, default=None
-        Sample from the ``top_k`` most likely tokens only (``symbolic-nano``-type models).
     batch_size : int, default=64
         Series per forward pass.
     device : str, default="auto"
         ``"auto"``: CUDA when present, else CPU; or any torch device string.
     random_state : int or None, default=None
-        Seed of the sample paths and of fine-tuning; None means seed 0, so forecasts are
-        deterministic either way. A series' paths depend on the seed and its own history
-        only, not on the other series forecast with it.
+        Seed of fine-tuning (its training windows and Lightning); None means seed 0, so a
+        fine-tuned forecaster is deterministic either way. A series' forecast depends on the
+        weights and its own history only, not on the other series forecast with it.
     fine_tune_steps : int, default=100
         Optimiser steps of ``fit`` with ``fit_strategy="fine-tune"`` and of ``pretrain``.
     fine_tune_lr : float, default=1e-4
@@ -79,9 +73,9 @@ class SymbolicFMForecaster(BaseForecaster):
 
     Attributes
     ----------
-    pipeline_ : SymbolicPipeline
+    pipeline_ : QuantilePipeline
         The pipeline ``predict`` uses (read-only: with ``"zero-shot"`` it is shared).
-    pretrained_pipeline_ : SymbolicPipeline
+    pretrained_pipeline_ : QuantilePipeline
         Weights fine-tuned by :meth:`pretrain` on a panel; ``fit`` starts from them.
     n_pretrain_series_ : int
         Number of series seen by :meth:`pretrain`.
@@ -105,9 +99,9 @@ class SymbolicFMForecaster(BaseForecaster):
     >>> from sktime.datasets import load_airline
     >>> from sktime_symbolic.forecasting import SymbolicFMForecaster
     >>> y = load_airline()
-    >>> forecaster = SymbolicFMForecaster(num_samples=5, random_state=0)
+    >>> forecaster = SymbolicFMForecaster()
     >>> forecaster.fit(y, fh=[1, 2, 3])
-    SymbolicFMForecaster(num_samples=5, random_state=0)
+    SymbolicFMForecaster()
     >>> forecaster.predict().shape
     (3,)
     >>> interval = forecaster.predict_interval(coverage=0.8)
@@ -142,9 +136,6 @@ class SymbolicFMForecaster(BaseForecaster):
         self,
         model_name=DEFAULT_MODEL,
         fit_strategy="zero-shot",
-        num_samples=20,
-        temperature=1.0,
-        top_k=None,
         batch_size=64,
         device="auto",
         random_state=None,
@@ -154,9 +145,6 @@ class SymbolicFMForecaster(BaseForecaster):
     ):
         self.model_name = model_name
         self.fit_strategy = fit_strategy
-        self.num_samples = num_samples
-        self.temperature = temperature
-        self.top_k = top_k
         self.batch_size = batch_size
         self.device = device
         self.random_state = random_state
@@ -172,12 +160,9 @@ class SymbolicFMForecaster(BaseForecaster):
             raise ValueError(f"model_name must be a string or path, got {type(self.model_name).__name__}")
         if self.fit_strategy not in FIT_STRATEGIES:
             raise ValueError(f"fit_strategy must be one of {FIT_STRATEGIES}, got {self.fit_strategy!r}")
-        for name in ("num_samples", "batch_size", "fine_tune_steps", "fine_tune_batch_size"):
+        for name in ("batch_size", "fine_tune_steps", "fine_tune_batch_size"):
             check_positive_int(name, getattr(self, name))
-        for name in ("temperature", "fine_tune_lr"):
-            check_positive_number(name, getattr(self, name))
-        if self.top_k is not None:
-            check_positive_int("top_k", self.top_k)
+        check_positive_number("fine_tune_lr", self.fine_tune_lr)
         seed = self.random_state
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"random_state must be None or a non-negative integer, got {seed!r}")
@@ -189,13 +174,13 @@ class SymbolicFMForecaster(BaseForecaster):
     def _seed(self) -> int:
         return 0 if self.random_state is None else int(self.random_state)
 
-    def _shared(self) -> SymbolicPipeline:
+    def _shared(self) -> QuantilePipeline:
         try:
             return shared_pipeline(self.model_name, self.device)
         except ValueError as error:
             raise ValueError(f"model_name {self.model_name!r} cannot be loaded: {error}") from error
 
-    def _base_pipeline(self) -> SymbolicPipeline:
+    def _base_pipeline(self) -> QuantilePipeline:
         """Pretrained weights when :meth:`pretrain` ran, else the shared ones."""
         pretrained = getattr(self, "pretrained_pipeline_", None)
         return self._shared() if pretrained is None else pretrained
@@ -326,9 +311,7 @@ class SymbolicFMForecaster(BaseForecaster):
         # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series
         steps = [self._steps(fh_abs, last, fh_abs.freq) for last in lasts]
         horizon = max(int(s.max()) for s in steps)
-        options = sampling_options(self.pipeline_, self.num_samples, self.temperature, self.top_k, self._seed(),
-                                   self.batch_size)
-        quantiles, _ = forecast_quantiles(self.pipeline_, series, horizon, levels, options)
+        quantiles, _ = forecast_quantiles(self.pipeline_, series, horizon, levels, self.batch_size)
         return quantiles, [s - 1 for s in steps], keys, pd.Index(fh_abs.to_pandas())
 
     def _index(self, keys, fh_abs):
@@ -435,7 +418,7 @@ class SymbolicFMForecaster(BaseForecaster):
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):
-        """Cheap parameter sets: few sample paths, one-step fine-tuning (fit or pretrain).
+        """Cheap parameter sets: zero-shot and one-step fine-tuning (fit or pretrain), on CPU.
 
         Parameters
         ----------
@@ -447,8 +430,6 @@ class SymbolicFMForecaster(BaseForecaster):
         """
         return [
             # fine_tune_* bound the cost of pretrain, which sktime's checks also run
-            {"model_name": "symbolic-nano", "num_samples": 3, "temperature": 0.8, "top_k": 50, "random_state": 1,
-             "device": "cpu", "fine_tune_steps": 1, "fine_tune_batch_size": 2},
-            {"num_samples": 3, "fit_strategy": "fine-tune", "fine_tune_steps": 1, "fine_tune_batch_size": 2,
-             "device": "cpu"},
+            {"batch_size": 8, "random_state": 1, "device": "cpu", "fine_tune_steps": 1, "fine_tune_batch_size": 2},
+            {"fit_strategy": "fine-tune", "fine_tune_steps": 1, "fine_tune_batch_size": 2, "device": "cpu"},
         ]

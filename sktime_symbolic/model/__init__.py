@@ -1,38 +1,32 @@
-"""Symbolic foundation models (torch; Lightning for training; no sktime or gluonts imports).
+"""The symbolic foundation model (torch; Lightning for training; no sktime or gluonts imports).
 
-Two model families load through :func:`load_pretrained`:
-
-- ``symbolic-piece`` (the default, :mod:`~sktime_symbolic.model.quantile_pipeline`): a
-  transformer encoder over ABBA pieces (:mod:`~sktime_symbolic.model.piece_codec`) with a
-  motif-copy prior and a direct multi-horizon quantile head
-  (:mod:`~sktime_symbolic.model.quantile_model`), pretrained by
-  :mod:`~sktime_symbolic.model.quantile_pretrain`;
-- ``symbolic-nano``: a decoder-only transformer over BPE motif tokens that samples token
-  paths (:class:`SymbolicTransformer`, :class:`SymbolicPipeline`, pretrained by
-  :mod:`~sktime_symbolic.model.pretrain`).
-
-:func:`~sktime_symbolic.model.finetune.fine_tune` adapts either to the user's series.
+The shipped model ``symbolic-piece`` (:data:`DEFAULT_MODEL`) is a
+:class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline`: a transformer encoder over
+ABBA pieces (:mod:`~sktime_symbolic.model.piece_codec`) with a motif-copy prior and a direct
+multi-horizon quantile head (:mod:`~sktime_symbolic.model.quantile_model`), pretrained on
+synthetic series by :mod:`~sktime_symbolic.model.quantile_pretrain`.
+:func:`load_pretrained` loads it (or a saved directory), :func:`shared_pipeline` once per
+process and device, and :func:`~sktime_symbolic.model.finetune.fine_tune` adapts a copy to the
+user's series.
 
 Examples
 --------
->>> from sktime_symbolic.model import CONFIGS, SymbolicTransformer
->>> SymbolicTransformer(CONFIGS["nano"].replace(vocab_size=1025)).num_parameters() > 500_000
+>>> from sktime_symbolic.model import DEFAULT_MODEL, available_models
+>>> DEFAULT_MODEL in available_models()
 True
 """
 
-from sktime_symbolic.model.config import CONFIGS, SymbolicConfig
 from sktime_symbolic.model.pipeline import (
     DEFAULT_MODEL,
     QUANTILE_LEVELS,
-    SymbolicPipeline,
     available_models,
     load_pretrained,
     resolve_device,
     shared_pipeline,
 )
-from sktime_symbolic.model.transformer import KVCache, SymbolicTransformer
+from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
 __all__ = [
-    "CONFIGS", "DEFAULT_MODEL", "KVCache", "QUANTILE_LEVELS", "SymbolicConfig", "SymbolicPipeline", "SymbolicTransformer",
-    "available_models", "load_pretrained", "resolve_device", "shared_pipeline",
+    "DEFAULT_MODEL", "QUANTILE_LEVELS", "QuantilePipeline", "available_models", "load_pretrained", "resolve_device",
+    "shared_pipeline",
 ]

@@ -18,16 +18,16 @@ import numpy as np
 import torch
 
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
-from sktime_symbolic.model.codec import training_batch
-from sktime_symbolic.model.lightning_module import SymbolicLM
-from sktime_symbolic.model.pipeline import SymbolicPipeline, _as_series_list
+from sktime_symbolic.model.pipeline import _as_series_list
+from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
 
 # fewest context values before a forecast origin
 MIN_CONTEXT = 8
 
 
 class SeriesWindows(torch.utils.data.IterableDataset):
-    """Endless seeded stream of training batches ``(inputs, labels, weights)`` cut from series.
+    """Endless seeded stream of training batches (what ``make_batch`` makes of the windows) cut from series.
 
     A series is drawn with probability proportional to its number of possible origins, then
     an origin uniformly; series shorter than ``MIN_CONTEXT + prediction_length`` are never drawn.
@@ -95,65 +95,55 @@ def _quiet_lightning():
 
 
 def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, batch_size=32,
-              seed=0, horizon_weight=1.0, trainer_kwargs=None, progress=False) -> SymbolicPipeline:
-    """A fine-tuned copy of ``pipeline`` (the given pipeline is left unchanged).
+              seed=0, trainer_kwargs=None, progress=False) -> QuantilePipeline:
+    """A fine-tuned copy of ``pipeline`` (the given pipeline is left unchanged): pinball loss of
+    its quantile head on windows of the given series.
 
     Parameters
     ----------
-    pipeline : SymbolicPipeline or QuantilePipeline
+    pipeline : QuantilePipeline
     series : 1D array, 2D array (one series per row) or list of 1D arrays; NaN is missing
-    prediction_length : int or None, horizon of the training windows (None: the model's)
+    prediction_length : int or None, horizon of the training windows (None, or more than the
+        model's ``cfg.prediction_length``: the model's, which one forward pass covers; longer
+        forecasts roll it forward)
     max_steps : int, optimiser steps
     lr : float, peak learning rate (linear warm-up over a tenth of the steps, cosine decay)
     batch_size : int, windows per step
     seed : int, seeds the windows and Lightning
-    horizon_weight : float, loss weight of horizon tokens (SymbolicPipeline only: a
-        QuantilePipeline's loss is on the horizon alone)
     trainer_kwargs : dict, passed to :class:`lightning.Trainer` (accelerator, devices,
         precision, callbacks, default_root_dir, ...); by default no logger and no checkpoints
     progress : bool, show Lightning's progress bar and messages (quiet by default)
 
     Returns
     -------
-    A pipeline of the same class on ``pipeline``'s device, its card extended with the fine-tuning budget.
+    A QuantilePipeline on ``pipeline``'s device with ``pipeline``'s codec, its card extended with
+    the fine-tuning budget.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sktime_symbolic.model import load_pretrained
     >>> from sktime_symbolic.model.finetune import fine_tune
-    >>> pipe = load_pretrained("symbolic-nano", device="cpu")
+    >>> pipe = load_pretrained("symbolic-piece", device="cpu")
     >>> tuned = fine_tune(pipe, np.sin(np.arange(400) / 5), prediction_length=24, max_steps=2, batch_size=4)
     >>> tuned.card["fine_tuning"]["steps"]
     2
     """
-    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-    from sktime_symbolic.model.quantile_pretrain import QuantileLM
-    from sktime_symbolic.model.quantile_pretrain import training_batch as quantile_batch
-
-    if not isinstance(pipeline, (SymbolicPipeline, QuantilePipeline)):
-        raise ValueError(f"pipeline must be a SymbolicPipeline or QuantilePipeline, got {type(pipeline).__name__}")
+    if not isinstance(pipeline, QuantilePipeline):
+        raise ValueError(f"pipeline must be a QuantilePipeline, got {type(pipeline).__name__}")
     series, _ = _as_series_list(series, "series")
     h = pipeline.cfg.prediction_length if prediction_length is None else prediction_length
     for name, value in (("prediction_length", h), ("max_steps", max_steps), ("batch_size", batch_size)):
         check_positive_int(name, value)
     check_positive_number("lr", lr)
-    hparams = dict(lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
-    if isinstance(pipeline, QuantilePipeline):
-        if h > pipeline.cfg.prediction_length:
-            # one forward pass covers the model's horizon; longer forecasts roll it forward
-            h = pipeline.cfg.prediction_length
-        codec = pipeline.codec
-        data = SeriesWindows(series, pipeline.context_length,
-                             lambda c, x: quantile_batch(codec, c, x, pipeline.cfg.prediction_length,
-                                                         pipeline.cfg.prediction_length * (pipeline.cfg.copy_paths > 0)),
-                             h, batch_size, seed)
-        module = QuantileLM.from_pipeline(pipeline, **hparams)
-    else:
-        data = SeriesWindows(series, pipeline.cfg.context_length,
-                             lambda c, x: training_batch(pipeline.cfg, pipeline.tokenizer, c, x, horizon_weight), h,
-                             batch_size, seed)
-        module = SymbolicLM.from_pipeline(pipeline, **hparams)
+    # one forward pass covers the model's horizon; longer forecasts roll it forward
+    h = min(h, pipeline.cfg.prediction_length)
+    cfg, codec = pipeline.cfg, pipeline.codec
+    copy_length = cfg.prediction_length if cfg.copy_paths else 0
+    data = SeriesWindows(series, pipeline.context_length,
+                         lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length),
+                         h, batch_size, seed)
+    module = QuantileLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
     L.seed_everything(seed, workers=True, verbose=False)
     options = dict(max_steps=max_steps, logger=False, enable_checkpointing=False, enable_model_summary=False,
                    enable_progress_bar=progress, gradient_clip_val=1.0, accelerator="cpu"
@@ -167,6 +157,4 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     card["fine_tuning"] = {"steps": int(trainer.global_step), "batch_size": int(batch_size), "lr": float(lr),
                            "prediction_length": int(h), "n_series": len(series), "seed": int(seed),
                            "wall_time_s": time.perf_counter() - started}
-    if isinstance(pipeline, QuantilePipeline):
-        return QuantilePipeline(module.model.cpu().eval(), pipeline.codec, device=pipeline.device, card=card)
-    return SymbolicPipeline(module.model.cpu().eval(), pipeline.tokenizer, device=pipeline.device, card=card)
+    return QuantilePipeline(module.model.cpu().eval(), codec, device=pipeline.device, card=card)

@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 from sktime_symbolic.model._checks import check_positive_int
 from sktime_symbolic.model.pipeline import (
     CARD_FILE,
-    QUANTILE_CODEC_FILE as CODEC_FILE,
+    CODEC_FILE,
     WEIGHTS_FILE,
     _as_series_list,
     inference_autocast,
@@ -28,7 +28,6 @@ from sktime_symbolic.model.pipeline import (
 )
 from sktime_symbolic.model.piece_codec import codec_from_config
 from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, model_inputs
-
 
 
 def interpolate_quantiles(quantiles, trained_levels, levels):
@@ -62,6 +61,18 @@ class QuantilePipeline:
         ``"auto"``: CUDA when present (bf16 autocast), else CPU (fp32).
     card : dict, optional
         Model card (training budget, data, scores) stored with the weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_symbolic.model import load_pretrained
+    >>> pipe = load_pretrained("symbolic-piece", device="cpu")
+    >>> y = np.sin(np.arange(200) / 4)
+    >>> quantiles, mean = pipe.predict_quantiles(y, prediction_length=12)
+    >>> quantiles.shape, mean.shape
+    ((9, 12), (12,))
+    >>> pipe.forecast(y, prediction_length=12, num_samples=5).shape
+    (5, 12)
     """
 
     def __init__(self, model: QuantileEncoder, codec, device="auto", card=None):

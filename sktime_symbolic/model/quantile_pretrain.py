@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -23,7 +24,6 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from sktime_symbolic.model.lightning_module import warmup_cosine_adamw
 from sktime_symbolic.model.piece_codec import CODECS, PieceCodec, codec_from_config
 from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
 from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
@@ -118,6 +118,26 @@ class WindowStream(torch.utils.data.IterableDataset):
         while True:
             yield self.batch(step * self.world_size + self.rank)
             step += n_workers
+
+
+def warmup_cosine_adamw(module: L.LightningModule) -> dict:
+    """AdamW (no decay on gains and biases) with linear warm-up, then cosine decay to 10% at
+    ``max_steps``; reads ``lr``, ``weight_decay``, ``warmup_steps`` and ``max_steps`` from the
+    module's hyperparameters."""
+    hp = module.hparams
+    decay = [p for p in module.parameters() if p.ndim >= 2]
+    no_decay = [p for p in module.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=hp.lr, betas=(0.9, 0.95))
+
+    def schedule(step):
+        if step < hp.warmup_steps:
+            return (step + 1) / hp.warmup_steps
+        progress = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
 class QuantileLM(L.LightningModule):

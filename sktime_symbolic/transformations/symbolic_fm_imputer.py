@@ -9,7 +9,7 @@ import pandas as pd
 from sktime.transformations.base import BaseTransformer
 
 from sktime_symbolic._validation import check_int, check_positive_int, check_series
-from sktime_symbolic.model._adapters import forecast_quantiles, sampling_options
+from sktime_symbolic.model._adapters import forecast_quantiles
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL, resolve_device, shared_pipeline
 
 METHODS = ("median", "sample")
@@ -116,17 +116,12 @@ class SymbolicFMImputer(BaseTransformer):
         Add the columns ``<column>_lower`` and ``<column>_upper`` after the input columns:
         the blended 0.1 and 0.9 quantiles of the forecasts (linear blend of the two sides'
         quantiles, not the quantiles of a mixture) over the gaps, the value itself at
-        observed points. The median fill always lies in the band, and so does a sampled fill
-        of ``symbolic-piece``; a sampled token path of ``symbolic-nano`` may leave it.
+        observed points. The median fill and a sampled fill always lie in the band.
     max_gap : int or None, default=512
         Longest gap allowed; a longer one is a ValueError naming the series and the gap's
         positions. ``None``: no limit.
     random_state : int or None, default=None
-        Seed of ``method="sample"`` (None means 0, so the output is reproducible either way);
-        also seeds the token sampling of ``symbolic-nano``-type models.
-    num_samples : int, default=20
-        Sample paths of the quantiles of ``symbolic-nano``-type models (models that forecast
-        quantiles directly do not sample).
+        Seed of ``method="sample"`` (None means 0, so the output is reproducible either way).
     batch_size : int, default=256
         Contexts per forward pass.
 
@@ -176,7 +171,6 @@ class SymbolicFMImputer(BaseTransformer):
         return_intervals=False,
         max_gap=512,
         random_state=None,
-        num_samples=20,
         batch_size=256,
     ):
         self.model_name = model_name
@@ -185,7 +179,6 @@ class SymbolicFMImputer(BaseTransformer):
         self.return_intervals = return_intervals
         self.max_gap = max_gap
         self.random_state = random_state
-        self.num_samples = num_samples
         self.batch_size = batch_size
         super().__init__()
 
@@ -197,7 +190,6 @@ class SymbolicFMImputer(BaseTransformer):
             raise ValueError(f"return_intervals must be True or False, got {self.return_intervals!r}")
         check_int(self.max_gap, "max_gap", low=1, allow_none=True)
         check_int(self.random_state, "random_state", low=0, allow_none=True)
-        check_positive_int("num_samples", self.num_samples)
         check_positive_int("batch_size", self.batch_size)
         return load_shared_model(self.model_name, self.device)
 
@@ -216,14 +208,14 @@ class SymbolicFMImputer(BaseTransformer):
     def _forecasts(self, pipe, contexts, horizon):
         """``(values, lower, upper)`` of all contexts, each (n, horizon); the bounds None if not needed."""
         seed = 0 if self.random_state is None else int(self.random_state)
-        options = sampling_options(pipe, self.num_samples, seed=seed, batch_size=self.batch_size)
         if self.method == "median":
-            q, _ = forecast_quantiles(pipe, contexts, horizon, (INTERVAL_LEVELS[0], 0.5, INTERVAL_LEVELS[1]), options)
+            q, _ = forecast_quantiles(pipe, contexts, horizon, (INTERVAL_LEVELS[0], 0.5, INTERVAL_LEVELS[1]),
+                                      self.batch_size)
             return q[:, 1], q[:, 0], q[:, 2]
-        paths = pipe.forecast(contexts, horizon, **sampling_options(pipe, 1, seed=seed, batch_size=self.batch_size))
+        paths = pipe.forecast(contexts, horizon, num_samples=1, seed=seed, batch_size=self.batch_size)
         if not self.return_intervals:
             return paths[:, 0], None, None
-        q, _ = forecast_quantiles(pipe, contexts, horizon, INTERVAL_LEVELS, options)
+        q, _ = forecast_quantiles(pipe, contexts, horizon, INTERVAL_LEVELS, self.batch_size)
         return paths[:, 0], q[:, 0], q[:, 1]
 
     def _fill(self, pipe, arrays, gaps):
