@@ -250,3 +250,17 @@ def test_copy_prior_added_to_a_trained_model_and_forecasts_a_repeat(pipeline):
     np.testing.assert_array_equal(again.predict_quantiles(y[:128], 24)[0], quantiles)
     batch = training_batch(pipeline.codec, [y[:128]], [y[128:140]], 12, copy_length=12)
     assert float(QuantileLM.from_pipeline(prior).loss(batch)) < 1e-4
+
+
+def test_integrated_training_windows_are_cumulative_sums_of_the_pool_series():
+    from sktime_symbolic.model.quantile_pretrain import sample_window
+
+    pool = np.random.default_rng(0).standard_normal((1, 200)).astype(np.float32)
+    plain = sample_window(pool, np.random.default_rng(5), 100, 20, 100, 0.0)
+    walk = sample_window(pool, np.random.default_rng(5), 100, 20, 100, 0.0, integrate_prob=1.0)
+    series = pool[0].astype(np.float64)
+    integrated = np.cumsum(series - series.mean())
+    # the same crop of the integrated series (one more draw moves the crop, so find it)
+    start = [s for s in range(81) if np.allclose(integrated[s:s + 100], walk[0])]
+    assert len(start) == 1 and np.allclose(integrated[start[0] + 100:start[0] + 120], walk[1])
+    assert not np.allclose(np.diff(walk[0]), np.diff(plain[0]))

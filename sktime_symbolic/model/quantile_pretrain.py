@@ -58,9 +58,16 @@ def load_or_make_pool(path, n, seed, stream, progress=True) -> np.ndarray:
     return pool
 
 
-def sample_window(pool, rng, context_length, prediction_length, min_context, missing_prob):
-    """One (context, horizon) pair from a random pool series, with random length and gaps."""
+def sample_window(pool, rng, context_length, prediction_length, min_context, missing_prob, integrate_prob=0.0):
+    """One (context, horizon) pair from a random pool series, with random length and gaps.
+
+    With probability ``integrate_prob`` the series is first integrated (cumulative sum of its
+    deviations from its mean): the generators give mostly stationary series, and an
+    integrated one is a random walk or a trend whose best forecast stays near the last value.
+    """
     series = pool[int(rng.integers(pool.shape[0]))].astype(np.float64)
+    if integrate_prob and rng.random() < integrate_prob:
+        series = np.cumsum(series - series.mean())
     # half the contexts are full length (what users pass), the rest spread down to min_context
     n_ctx = context_length if rng.random() < 0.5 else int(rng.integers(min_context, context_length + 1))
     start = int(rng.integers(0, series.size - n_ctx - prediction_length + 1))
@@ -99,16 +106,17 @@ class WindowStream(torch.utils.data.IterableDataset):
     """Endless batches from a pool; batch ``i`` is a pure function of ``(seed, i)``."""
 
     def __init__(self, pool, codec, batch_size, prediction_length, seed=0, start_batch=0, rank=0, world_size=1,
-                 min_context=32, missing_prob=0.2, copy_length=0):
+                 min_context=32, missing_prob=0.2, copy_length=0, integrate_prob=0.0):
         super().__init__()
         self.pool, self.codec, self.batch_size, self.h = pool, codec, batch_size, prediction_length
         self.copy_length = copy_length
         self.seed, self.start_batch, self.rank, self.world_size = seed, start_batch, rank, world_size
-        self.min_context, self.missing_prob = min_context, missing_prob
+        self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
 
     def batch(self, index):
         pairs = [sample_window(self.pool, np.random.default_rng([self.seed, index, b]), self.codec.context_length,
-                               self.h, self.min_context, self.missing_prob) for b in range(self.batch_size)]
+                               self.h, self.min_context, self.missing_prob, self.integrate_prob)
+                 for b in range(self.batch_size)]
         return training_batch(self.codec, [p[0] for p in pairs], [p[1] for p in pairs], copy_length=self.copy_length)
 
     def __iter__(self):
@@ -198,9 +206,9 @@ class StreamData(L.LightningDataModule):
     """Training stream from the pool (resumes at the restored global step) and fixed validation batches."""
 
     def __init__(self, pool, val_pool, codec, batch_size, prediction_length, seed, num_workers, val_batches,
-                 copy_length=0):
+                 copy_length=0, integrate_prob=0.0):
         super().__init__()
-        self.copy_length = copy_length
+        self.copy_length, self.integrate_prob = copy_length, integrate_prob
         self.pool, self.val_pool, self.codec = pool, val_pool, codec
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, prediction_length, seed, num_workers
         self.val_batches = val_batches
@@ -209,7 +217,7 @@ class StreamData(L.LightningDataModule):
         t = self.trainer
         stream = WindowStream(self.pool, self.codec, self.batch_size, self.h, self.seed,
                               start_batch=t.global_step, rank=t.global_rank, world_size=t.world_size,
-                              copy_length=self.copy_length)
+                              copy_length=self.copy_length, integrate_prob=self.integrate_prob)
         return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=self.num_workers,
                                            persistent_workers=self.num_workers > 0)
 
@@ -243,7 +251,7 @@ def build_codec(kind, pool, seed, **options):
 def pretrain(out, codec="piece", codec_options=None, model_options=None, max_steps=20000, max_minutes=None,
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
-             init_from=None):
+             init_from=None, integrate_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -290,7 +298,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches,
-                      copy_length=cfg.prediction_length if cfg.copy_paths else 0)
+                      copy_length=cfg.prediction_length if cfg.copy_paths else 0, integrate_prob=integrate_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
@@ -320,7 +328,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     budget_path.write_text(json.dumps(budget, indent=2))
     card = {"name": export_name or f"symbolic-{codec}", "training_budget": {**budget, "batch_size": batch_size,
                                                                             "lr": lr, "seed": seed,
-                                                                            "max_steps": max_steps},
+                                                                            "max_steps": max_steps,
+                                                                            "integrate_prob": integrate_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}); no real data in pretraining, codebook or model selection",
             "parameters": module.model.num_parameters()}
@@ -364,11 +373,13 @@ def main(argv=None):
     parser.add_argument("--export-name", default=None)
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--init-from", default=None, help="start from these weights (name or directory)")
+    parser.add_argument("--integrate-prob", type=float, default=0.0,
+                        help="share of training series integrated into random walks / trends")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
-             export_name=args.export_name, init_from=args.init_from)
+             export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob)
 
 
 if __name__ == "__main__":
