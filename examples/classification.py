@@ -66,7 +66,7 @@ def main():
         ours = score(SymbolicFMClassifier(device=args.device, random_state=args.seed), X_train, y_train, X_test, y_test)
         tuned = None
         if args.fine_tune_steps:
-            tuned = score(SymbolicFMClassifier(device=args.device, random_state=args.seed, fine_tune=True,
+            tuned = score(SymbolicFMClassifier(device=args.device, random_state=args.seed, fit_strategy="fine-tune",
                                                fine_tune_steps=args.fine_tune_steps),
                           X_train, y_train, X_test, y_test)
         rocket = score(minirocket(X_train.shape[1], args.seed), X_train, y_train, X_test, y_test)

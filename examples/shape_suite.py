@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-QUANTILE_LEVELS = (0.1, 0.5, 0.9)
+SUITE_LEVELS = (0.1, 0.5, 0.9)
 RANDOM_WALK_CHECK_STEPS = 12
 WEEKLY_CONTEXT_LENGTH = 3 * 168
 
@@ -127,9 +127,9 @@ def run_shape_suite(model, context_length=252, prediction_length=48, seed=0, plo
         raise TypeError(f"{type(model).__name__} has no predict_quantiles(context, prediction_length, quantile_levels)")
     shapes = make_shapes(context_length, prediction_length, seed)
     quantiles, _ = model.predict_quantiles([s.context for s in shapes], prediction_length,
-                                           quantile_levels=list(QUANTILE_LEVELS))
+                                           quantile_levels=list(SUITE_LEVELS))
     quantiles = np.asarray(quantiles, dtype=float)
-    expected = (len(shapes), len(QUANTILE_LEVELS), prediction_length)
+    expected = (len(shapes), len(SUITE_LEVELS), prediction_length)
     if quantiles.shape != expected:
         raise ValueError(f"predict_quantiles returned quantiles of shape {quantiles.shape}, expected {expected}")
     lower, median, upper = quantiles[:, 0], quantiles[:, 1], quantiles[:, 2]

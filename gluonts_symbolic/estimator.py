@@ -22,24 +22,19 @@ from gluonts.torch.model.estimator import PyTorchLightningEstimator, TrainOutput
 from gluonts.transform import MapTransformation
 
 from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, checked_target
-from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline, shared_pipeline
+from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline
+from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
-from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows
+from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon
 from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
 
 
-def _batches(base, module, prediction_length: int):
-    """``(make_batch(contexts, horizons), context_length, horizon)`` of ``module``'s training
-    windows, encoded with ``base``'s codec.
-
-    The horizon is capped at the model's ``cfg.prediction_length`` (one forward pass covers
-    that many steps; longer forecasts roll forward), as in
-    :func:`~sktime_symbolic.model.finetune.fine_tune`.
-    """
+def _batches(base, module):
+    """``(make_batch(contexts, horizons), context_length)`` of ``module``'s training windows,
+    encoded with ``base``'s codec."""
     cfg = module.model.cfg
     codec, copy_length = base.codec, cfg.prediction_length if cfg.copy_paths else 0
-    return (lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length),
-            base.context_length, min(prediction_length, cfg.prediction_length))
+    return lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length), base.context_length
 
 
 class UnivariateTarget(MapTransformation):
@@ -114,9 +109,9 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     warmup_steps : int or None, default=None
         ``None``: a tenth of ``max_steps``.
     weight_decay : float, default=0.1
-    seed : int, default=0
+    seed : int or None, default=0
         Seeds the windows, the initial weights (from scratch), Lightning and the returned
-        predictor's sampling.
+        predictor's sampling; None means 0, as in every adapter.
     ckpt_dir : str or None, default=None
         Directory for checkpoints; default ``trainer_kwargs["default_root_dir"]/checkpoints``,
         else a temporary directory removed after training.
@@ -174,14 +169,13 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         check_positive_number("lr", lr)
         if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) or not weight_decay >= 0:
             raise ValueError(f"weight_decay must be a non-negative number, got {weight_decay!r}")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"seed must be an integer, got {seed!r}")
+        seed = check_seed(seed, "seed")
         if not isinstance(from_scratch, (bool, np.bool_)):
             raise ValueError(f"from_scratch must be True or False, got {from_scratch!r}")
         if forecast_type not in FORECAST_TYPES:
             raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
         self.lr, self.weight_decay = float(lr), float(weight_decay)
-        self.seed, self.from_scratch, self.model_name = int(seed), bool(from_scratch), model_name
+        self.seed, self.from_scratch, self.model_name = seed, bool(from_scratch), model_name
         self.ckpt_dir = None if ckpt_dir is None else str(ckpt_dir)
         self.predictor_kwargs = dict(num_samples=num_samples, forecast_type=forecast_type,
                                      batch_size=predict_batch_size, device=device, seed=seed)
@@ -193,7 +187,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
 
     def _base_pipeline(self) -> QuantilePipeline:
         """``model_name``'s shared pipeline, read-only: the modules copy its weights."""
-        return shared_pipeline(self.model_name, "cpu")
+        return load_shared_model(self.model_name, "cpu")
 
     def create_transformation(self) -> UnivariateTarget:
         return UnivariateTarget()
@@ -218,7 +212,11 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         if not series:
             raise ValueError("training data is empty")
         base = self._base_pipeline() if base is None else base
-        make_batch, context_length, horizon = _batches(base, module, self.prediction_length)
+        make_batch, context_length = _batches(base, module)
+        # the predictor's horizon, at most the model's (one forward pass; longer forecasts roll
+        # forward); series too short for it are not drawn, and none long enough is an error
+        horizon = fine_tuning_horizon(series, self.prediction_length, module.model.cfg.prediction_length,
+                                      shorten=False)
         windows = _RankedWindows(series, context_length, make_batch, horizon, self.batch_size, self.seed,
                                  start_step=start_step)
         return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
@@ -228,7 +226,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         (the model scores the first ``cfg.prediction_length`` of them, as it trains)."""
         h = self.prediction_length
         base = self._base_pipeline() if base is None else base
-        make_batch, context_length, _ = _batches(base, module, h)
+        make_batch, context_length = _batches(base, module)
         pairs = [(x[:-h][-context_length:], x[-h:]) for x in (entry["target"] for entry in data)
                  if len(x) >= MIN_CONTEXT + h and not np.isnan(x[:-h]).all()]
         if not pairs:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
@@ -13,16 +12,16 @@ from gluonts.core.serde import dump_json, load_json
 from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor, RepresentablePredictor
 
-from sktime_symbolic.model import (
-    DEFAULT_MODEL,
-    QUANTILE_LEVELS,
-    QuantilePipeline,
-    available_models,
-    load_pretrained,
-    resolve_device,
-    shared_pipeline,
+from sktime_symbolic.model import DEFAULT_MODEL, QUANTILE_LEVELS, QuantilePipeline, load_pretrained
+from sktime_symbolic.model._adapters import (
+    check_device,
+    check_forecastable,
+    check_model_name,
+    check_seed,
+    forecast_quantiles,
+    load_shared_model,
+    pipeline_from_state,
 )
-from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state
 from sktime_symbolic.model._checks import check_positive_int, check_series
 
 FORECAST_KEYS = [str(level) for level in QUANTILE_LEVELS] + ["mean"]
@@ -43,7 +42,11 @@ def _check_freq(freq):
 
 
 def checked_target(entry, where) -> np.ndarray:
-    """The float32 target of a univariate entry without dynamic covariates; ValueError otherwise."""
+    """The float32 target of a univariate entry without dynamic covariates; ValueError otherwise.
+
+    Training data may hold series of any length; :meth:`SymbolicFMPredictor.predict` also
+    refuses a target with fewer than two observed values (nothing to forecast from).
+    """
     if not isinstance(entry, dict) or "target" not in entry:
         raise ValueError(f"{where}: an entry must be a dict with a 'target'")
     present = [name for name in DYNAMIC_FIELDS if entry.get(name) is not None]
@@ -69,7 +72,9 @@ class SymbolicFMPredictor(RepresentablePredictor):
     sample paths) depends only on the weights, ``seed`` and its own values, not on the rest of
     the batch. Targets are read as
     float32, as GluonTS datasets store them, so a list of float64 arrays and the same data in
-    a ``ListDataset`` get the same forecasts.
+    a ``ListDataset`` get the same forecasts. A target needs at least two observed values
+    (from one, the forecast would be flat with an interval of zero width), as in the sktime
+    forecaster.
 
     Parameters
     ----------
@@ -88,8 +93,8 @@ class SymbolicFMPredictor(RepresentablePredictor):
         Series per pipeline call.
     device : str, default="auto"
         CUDA when present, else CPU.
-    seed : int, default=0
-        Seeds the sample paths (with each series' values).
+    seed : int or None, default=0
+        Seeds the sample paths (with each series' values); None means 0, as in every adapter.
     freq : str or None, default=None
         Frequency for entries whose ``start`` is not a ``pd.Period`` (a string or timestamp).
     pipeline : QuantilePipeline or None, default=None
@@ -115,16 +120,10 @@ class SymbolicFMPredictor(RepresentablePredictor):
         if forecast_type not in FORECAST_TYPES:
             raise ValueError(f"forecast_type must be one of {FORECAST_TYPES}, got {forecast_type!r}")
         self.forecast_type = forecast_type
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"seed must be an integer, got {seed!r}")
-        self.seed = int(seed)
-        if not isinstance(model_name, (str, os.PathLike)):
-            raise ValueError(f"model_name must be a string or path, got {type(model_name).__name__}")
-        if pipeline is None and not Path(model_name).is_dir() and str(model_name) not in available_models():
-            raise ValueError(f"unknown model {str(model_name)!r}: neither a directory nor shipped weights "
-                             f"{available_models()}")
-        self.model_name = model_name
-        self.device = resolve_device(device)
+        self.seed = check_seed(seed, "seed")
+        # given weights, model_name only labels them
+        self.model_name = check_model_name(model_name, must_exist=pipeline is None)
+        self.device = check_device(device)
         self.freq = _check_freq(freq)
         if pipeline is not None and not isinstance(pipeline, QuantilePipeline):
             raise ValueError(f"pipeline must be a QuantilePipeline or None, got {type(pipeline).__name__}")
@@ -138,7 +137,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
         """The given pipeline, else ``model_name``'s shared one (loaded on first use)."""
         if self._pipeline is not None:
             return self._pipeline
-        return shared_pipeline(self.model_name, self.device)
+        return load_shared_model(self.model_name, self.device)
 
     # ------------------------------------------------------------------ inputs
 
@@ -170,7 +169,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
         for index, entry in enumerate(dataset):
             empty = False
             where = f"entry {index} (item_id {entry.get('item_id')!r})" if isinstance(entry, dict) else f"entry {index}"
-            target = checked_target(entry, where)
+            target = check_forecastable(checked_target(entry, where), f"{where}: target")
             chunk.append((entry, self._start(entry, where), target))
             if len(chunk) == self.batch_size:
                 yield from self._forecast_chunk(pipeline, chunk, samples_per_series)
@@ -231,7 +230,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
             raise ValueError(f"{path} holds a {type(saved).__name__}, not a {cls.__name__}")
         kwargs = dict(saved.__init_args__)
         if device is not None:
-            kwargs["device"] = str(resolve_device(device))
+            kwargs["device"] = str(check_device(device))
         if (path / PIPELINE_DIR).is_dir():
             kwargs["pipeline"] = load_pretrained(path / PIPELINE_DIR, device=kwargs["device"])
         return cls(**kwargs)

@@ -512,3 +512,10 @@ def test_resuming_a_checkpoint_matches_uninterrupted_training(tmp_path, data):
     assert resumed.pipeline.card["fine_tuning"]["steps"] == 4
     straight_state, resumed_state = _state(straight.pipeline), _state(resumed.pipeline)
     assert all(torch.allclose(straight_state[k], resumed_state[k], atol=1e-6) for k in straight_state)
+
+
+def test_predictor_refuses_a_target_with_one_observed_value():
+    entries = [{"start": START, "target": np.ones(30)}, {"start": START, "item_id": "x", "target": [np.nan, 2.0]}]
+    with pytest.raises(ValueError, match=r"^entry 1 \(item_id 'x'\): target has 1 observed value; forecasting needs "
+                                         r"at least 2 observed values"):
+        list(_predictor().predict(entries))

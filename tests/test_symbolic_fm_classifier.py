@@ -92,7 +92,7 @@ def test_only_the_last_context_length_values_matter(fitted):
 
 def test_seeded_fits_are_deterministic():
     X, y = waves(5, seed=5)
-    params = dict(device="cpu", fine_tune=True, fine_tune_steps=2, fine_tune_batch_size=4, random_state=7)
+    params = dict(device="cpu", fit_strategy="fine-tune", fine_tune_steps=2, fine_tune_batch_size=4, random_state=7)
     first = SymbolicFMClassifier(**params).fit(X, y)
     second = SymbolicFMClassifier(**params).fit(X, y)
     np.testing.assert_array_equal(first.embed(X), second.embed(X))
@@ -103,7 +103,7 @@ def test_fine_tuning_changes_embeddings_and_leaves_shared_model_untouched(fitted
     shared = shared_pipeline(device="cpu")
     before = {k: v.clone() for k, v in shared.model.state_dict().items()}
     X, y = waves(5, seed=6)
-    tuned = SymbolicFMClassifier(device="cpu", fine_tune=True, fine_tune_steps=3, fine_tune_lr=1e-3,
+    tuned = SymbolicFMClassifier(device="cpu", fit_strategy="fine-tune", fine_tune_steps=3, fine_tune_lr=1e-3,
                                  fine_tune_batch_size=4, random_state=0).fit(X, y)
     assert tuned.pipeline_ is not shared
     assert fitted.pipeline_ is shared
@@ -124,7 +124,7 @@ def test_zero_shot_pickle_leaves_out_the_weights_and_predicts_identically(fitted
 
 def test_fine_tuned_pickle_keeps_the_weights():
     X, y = waves(4, seed=9)
-    tuned = SymbolicFMClassifier(device="cpu", fine_tune=True, fine_tune_steps=2, fine_tune_lr=1e-3,
+    tuned = SymbolicFMClassifier(device="cpu", fit_strategy="fine-tune", fine_tune_steps=2, fine_tune_lr=1e-3,
                                  fine_tune_batch_size=4, random_state=0).fit(X, y)
     blob = pickle.dumps(tuned)
     n_weights = sum(v.numel() for v in tuned.pipeline_.model.state_dict().values())
@@ -186,7 +186,10 @@ def test_bad_input_is_named():
     ({"batch_size": 0}, "batch_size must be a positive integer, got 0"),
     ({"fine_tune_steps": 1.5}, "fine_tune_steps must be a positive integer, got 1.5"),
     ({"fine_tune_lr": -1.0}, "fine_tune_lr must be a positive number, got -1.0"),
-    ({"fine_tune": "yes"}, "fine_tune must be True or False, got 'yes'"),
+    ({"fit_strategy": "yes"}, r"fit_strategy must be one of \('zero-shot', 'fine-tune'\), got 'yes'"),
+    ({"fit_strategy": True}, r"fit_strategy must be one of \('zero-shot', 'fine-tune'\), got True"),
+    ({"random_state": -1}, r"random_state must be None or a non-negative integer \(at most 4294967295\), got -1"),
+    ({"random_state": np.random.RandomState(0)}, "random_state must be None or a non-negative integer"),
     ({"estimator": object()}, "estimator must be an sklearn classifier with fit and predict, got object"),
     ({"model_name": "no-such-model"}, "unknown model 'no-such-model'"),
     ({"device": "tpu-of-dreams"}, "device must be 'auto' or a torch device"),
@@ -199,5 +202,24 @@ def test_bad_params_are_named(params, message):
 
 def test_fine_tuning_needs_long_enough_series():
     X, y = waves(2, length=8, seed=14)
-    with pytest.raises(ValueError, match="fine_tune needs a training series of more than 8 values; the longest has 8"):
-        SymbolicFMClassifier(device="cpu", fine_tune=True, fine_tune_steps=1).fit(X, y)
+    with pytest.raises(ValueError, match=r"no series is long enough to fine-tune on: a window needs at least 9 values "
+                                         r"\(8 context \+ 1 to predict\), the longest series has 8"):
+        SymbolicFMClassifier(device="cpu", fit_strategy="fine-tune", fine_tune_steps=1).fit(X, y)
+
+
+def test_no_seed_means_seed_0():
+    X, y = waves(4, seed=15)
+    params = dict(device="cpu", fit_strategy="fine-tune", fine_tune_steps=2, fine_tune_batch_size=4, fine_tune_lr=1e-3)
+    unseeded = SymbolicFMClassifier(**params).fit(X, y)
+    seeded = SymbolicFMClassifier(random_state=0, **params).fit(X, y)
+    assert unseeded.pipeline_.card["fine_tuning"]["seed"] == 0
+    np.testing.assert_array_equal(unseeded.embed(X), seeded.embed(X))
+    assert SymbolicFMClassifier.get_class_tag("property:randomness") == "derandomized"
+
+
+def test_fine_tuning_windows_follow_the_forecasters_rule():
+    # the longest series holds one window: 8 context values and the rest (at most the model's horizon) to predict
+    X, y = waves(2, length=40, seed=16)
+    tuned = SymbolicFMClassifier(device="cpu", fit_strategy="fine-tune", fine_tune_steps=1,
+                                 fine_tune_batch_size=2).fit(X, y)
+    assert tuned.pipeline_.card["fine_tuning"]["prediction_length"] == 40 - 8

@@ -323,3 +323,40 @@ def test_plot_draws_history_median_intervals_and_actual():
     panel = _forecaster().fit(_panel(), fh=[1, 2])
     with pytest.raises(ValueError, match="plot draws one univariate series"):
         panel.plot()
+
+
+def test_keeps_its_own_history_and_no_copy_in_sktime_remember_data():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        f = _forecaster()
+    # sktime 1.2 warns at every construction of a forecaster that remembers data
+    assert not [w for w in caught if "remember_data" in str(w.message)], [str(w.message) for w in caught]
+    assert f.get_config()["remember_data"] is False
+    y = load_airline()[:60]
+    f.fit(y[:-6], fh=[1, 2])
+    assert f._y is None and f._X is None and len(f._cur_y) == 54
+    f.update(y[-6:], update_params=True)
+    assert f._y is None and len(f._cur_y) == 60 and f.cutoff[0] == y.index[-1]
+    pd.testing.assert_series_equal(f.predict(), _forecaster().fit(y, fh=[1, 2]).predict())
+    # a user asking sktime for its copy still gets it
+    g = _forecaster().set_config(remember_data=True).fit(y[:-6], fh=[1])
+    g.update(y[-6:], update_params=False)
+    assert g._y.index.equals(y.index)
+
+
+@pytest.mark.parametrize("values", [[5.0], [np.nan, 5.0, np.nan]])
+def test_a_series_with_one_observed_value_is_refused(values):
+    with pytest.raises(ValueError, match=r"^y has 1 observed value; forecasting needs at least 2 observed values"):
+        _forecaster().fit(pd.Series(values), fh=[1, 2])
+    panel = _panel(lengths=(12, 12))
+    panel.loc["s1", "y"] = np.nan
+    panel.loc[("s1", 3), "y"] = 1.0
+    with pytest.raises(ValueError, match=r"^y\['s1'\] has 1 observed value"):
+        _forecaster().fit(panel, fh=[1])
+    # two values forecast, with an interval of positive width
+    interval = _forecaster().fit(pd.Series([5.0, 6.0]), fh=[1]).predict_interval(coverage=0.9).to_numpy()
+    assert interval[0, 1] - interval[0, 0] > 0.01
+    # pretraining forecasts nothing: the one-value series is left out of its windows, not refused
+    _forecaster(fine_tune_steps=1, fine_tune_batch_size=2).pretrain(panel, fh=[1])

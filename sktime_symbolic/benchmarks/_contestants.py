@@ -14,7 +14,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# the levels every contestant forecasts and the evaluation scores: the model's trained ones
+from sktime_symbolic.model.pipeline import QUANTILE_LEVELS
+
 _FORECAST_KEYS = [str(q) for q in QUANTILE_LEVELS] + ["mean"]
 
 

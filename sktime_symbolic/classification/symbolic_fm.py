@@ -7,11 +7,17 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import check_random_state
 from sktime.classification.base import BaseClassifier
 
+from sktime_symbolic._sktime_adapters import PipelinePickling
+from sktime_symbolic.model._adapters import (
+    check_device,
+    check_fit_strategy,
+    check_model_name,
+    check_seed,
+    load_shared_model,
+)
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
-from sktime_symbolic.model._adapters import pipeline_from_state
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 
 HEADS = ("ridge", "logistic")
@@ -25,7 +31,7 @@ def _softmax(scores):
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-class SymbolicFMClassifier(BaseClassifier):
+class SymbolicFMClassifier(PipelinePickling, BaseClassifier):
     """Classifier on the pooled hidden states of the symbolic foundation model.
 
     Each channel of each instance is embedded separately by the pretrained model (see
@@ -53,26 +59,29 @@ class SymbolicFMClassifier(BaseClassifier):
         ``LogisticRegression``. Ignored when ``estimator`` is given.
     estimator : sklearn classifier or None, default=None
         Used (cloned) instead of ``head`` on the raw embeddings, e.g. a pipeline of your own.
-    fine_tune : bool, default=False
-        Fine-tune a copy of the model on the training series (all channels; self-supervised:
-        the quantile loss of forecasting windows of the series, labels unused) before
-        embedding. The copy is part of the fitted state; the process-wide shared model is
-        left unchanged.
+    fit_strategy : {"zero-shot", "fine-tune"}, default="zero-shot"
+        As in :class:`~sktime_symbolic.forecasting.SymbolicFMForecaster`. ``"zero-shot"``:
+        embed with the shared pretrained weights, loaded once per process and device.
+        ``"fine-tune"``: fine-tune a copy of the model on the training series (all channels;
+        self-supervised: the quantile loss of forecasting windows of the series, labels unused)
+        before embedding. The copy is part of the fitted state; the process-wide shared model
+        is left unchanged.
     fine_tune_steps : int, default=100
         Optimiser steps of fine-tuning.
     fine_tune_lr : float, default=1e-4
         Peak learning rate of fine-tuning.
     fine_tune_batch_size : int, default=32
-        Training windows per fine-tuning step. Windows forecast half of what follows the
-        first 8 values of the longest training series, at most the model's
-        ``prediction_length``.
+        Training windows per fine-tuning step. Windows forecast the model's
+        ``prediction_length`` values, capped so that the longest training series holds one
+        window of 8 context values plus the horizon (as the forecaster's windows).
     batch_size : int, default=64
         Series per forward pass when embedding.
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when present, else CPU.
-    random_state : int, RandomState or None, default=None
-        Seeds fine-tuning (which also seeds the global RNGs, as Lightning does). Without
-        fine-tuning the classifier is deterministic.
+    random_state : int or None, default=None
+        Seed of fine-tuning (its training windows and Lightning, which also seeds the global
+        RNGs); None means seed 0, so a fine-tuned classifier is deterministic either way.
+        Zero-shot, the classifier is deterministic and the seed unused.
 
     Attributes
     ----------
@@ -93,7 +102,7 @@ class SymbolicFMClassifier(BaseClassifier):
 
     Pickling a zero-shot classifier leaves the model weights out (they are reloaded from
     ``model_name`` on unpickling); a fine-tuned one keeps its weights (on CPU, moved to
-    ``device`` on unpickling).
+    ``device`` on unpickling), as the forecaster does.
 
     Examples
     --------
@@ -129,7 +138,7 @@ class SymbolicFMClassifier(BaseClassifier):
         model_name=DEFAULT_MODEL,
         head="ridge",
         estimator=None,
-        fine_tune=False,
+        fit_strategy="zero-shot",
         fine_tune_steps=100,
         fine_tune_lr=1e-4,
         fine_tune_batch_size=32,
@@ -140,7 +149,7 @@ class SymbolicFMClassifier(BaseClassifier):
         self.model_name = model_name
         self.head = head
         self.estimator = estimator
-        self.fine_tune = fine_tune
+        self.fit_strategy = fit_strategy
         self.fine_tune_steps = fine_tune_steps
         self.fine_tune_lr = fine_tune_lr
         self.fine_tune_batch_size = fine_tune_batch_size
@@ -152,11 +161,13 @@ class SymbolicFMClassifier(BaseClassifier):
     # ------------------------------------------------------------------ validation
 
     def _check_params(self):
+        check_model_name(self.model_name)
+        check_fit_strategy(self.fit_strategy)
         for name in ("batch_size", "fine_tune_steps", "fine_tune_batch_size"):
             check_positive_int(name, getattr(self, name))
         check_positive_number("fine_tune_lr", self.fine_tune_lr)
-        if not isinstance(self.fine_tune, (bool, np.bool_)):
-            raise ValueError(f"fine_tune must be True or False, got {self.fine_tune!r}")
+        check_seed(self.random_state)
+        check_device(self.device)
         if self.estimator is None and self.head not in HEADS:
             raise ValueError(f"head must be one of {HEADS}, got {self.head!r}")
         if self.estimator is not None and not (hasattr(self.estimator, "fit") and hasattr(self.estimator, "predict")):
@@ -180,23 +191,14 @@ class SymbolicFMClassifier(BaseClassifier):
 
     # ------------------------------------------------------------------ model and features
 
-    def _load_pipeline(self):
-        from sktime_symbolic.model import shared_pipeline
-
-        return shared_pipeline(self.model_name, self.device)
-
     def _tuned_pipeline(self, base, instances):
-        from sktime_symbolic.model.finetune import MIN_CONTEXT, fine_tune
+        from sktime_symbolic.model.finetune import fine_tune, fine_tuning_horizon
 
         series = [x for channels in instances for x in channels]
-        longest = max(len(x) for x in series)
-        if longest <= MIN_CONTEXT:
-            raise ValueError(f"fine_tune needs a training series of more than {MIN_CONTEXT} values; "
-                             f"the longest has {longest}")
-        horizon = min(base.cfg.prediction_length, max(1, (longest - MIN_CONTEXT) // 2))
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        horizon = fine_tuning_horizon(series, None, base.cfg.prediction_length)
         return fine_tune(base, series, prediction_length=horizon, max_steps=int(self.fine_tune_steps),
-                         lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size), seed=seed)
+                         lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),
+                         seed=check_seed(self.random_state))
 
     def _embed(self, instances):
         """``(n_instances, n_channels * d_model)`` features, channel after channel."""
@@ -234,9 +236,8 @@ class SymbolicFMClassifier(BaseClassifier):
         self._check_params()
         instances = self._channels(X, "X")
         self.n_channels_ = len(instances[0])
-        base = self._load_pipeline()
-        self._fine_tuned = bool(self.fine_tune)
-        self.pipeline_ = self._tuned_pipeline(base, instances) if self._fine_tuned else base
+        base = load_shared_model(self.model_name, self.device)
+        self.pipeline_ = self._tuned_pipeline(base, instances) if self.fit_strategy == "fine-tune" else base
         if self.estimator is not None:
             head = clone(self.estimator)
         elif self.head == "ridge":
@@ -267,27 +268,6 @@ class SymbolicFMClassifier(BaseClassifier):
         for column, label in enumerate(head.classes_):
             out[:, self._class_dictionary[label]] = proba[:, column]
         return out
-
-    # ------------------------------------------------------------------ pickling
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        pipeline = state.pop("pipeline_", None)
-        if pipeline is not None and state.get("_fine_tuned"):
-            # fine-tuned weights are fitted state; stored on CPU so any machine can unpickle them
-            state["_tuned_weights"] = pipeline.to_state()
-        state["_had_pipeline"] = pipeline is not None
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        tuned = state.pop("_tuned_weights", None)
-        had_pipeline = state.pop("_had_pipeline", False)
-        self.__dict__.update(state)
-        if tuned is not None:
-            self.pipeline_ = pipeline_from_state(tuned, device=self.device)
-        elif had_pipeline:
-            self.pipeline_ = self._load_pipeline()
 
     @classmethod
     def get_test_params(cls, parameter_set="default"):

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 from sktime.detection.base import BaseDetector
 
+from sktime_symbolic._sktime_adapters import frame_series
 from sktime_symbolic._validation import check_int, check_positive_int, check_real
-from sktime_symbolic.model._adapters import forecast_quantiles
+from sktime_symbolic.model._adapters import INTERVAL_LEVELS, forecast_quantiles, load_shared_model
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL
-from sktime_symbolic.transformations.symbolic_fm_imputer import INTERVAL_LEVELS, frame_series, load_shared_model
 
 # a constant context gets a forecast of zero spread; the floor keeps its scores finite
 _SPREAD_FLOOR = 1e-8

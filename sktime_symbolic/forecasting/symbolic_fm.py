@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
-from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state
+from sktime_symbolic._sktime_adapters import PipelinePickling
+from sktime_symbolic.model._adapters import (
+    check_device,
+    check_fit_strategy,
+    check_forecastable,
+    check_model_name,
+    check_seed,
+    forecast_quantiles,
+    load_shared_model,
+)
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
-from sktime_symbolic.model.pipeline import DEFAULT_MODEL, resolve_device, shared_pipeline
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-
-FIT_STRATEGIES = ("zero-shot", "fine-tune")
-# attributes holding a QuantilePipeline; __getstate__ replaces them by a light reference
-_PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
 
 
 def _check_unique_times(times: pd.Index, where: str):
@@ -30,7 +33,7 @@ def _instance_levels(index: pd.MultiIndex):
     return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
 
 
-class SymbolicFMForecaster(BaseForecaster):
+class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
     """Probabilistic forecaster of the symbolic foundation model.
 
     The model (default ``symbolic-piece``) forecasts quantiles directly from the ABBA pieces of
@@ -45,7 +48,8 @@ class SymbolicFMForecaster(BaseForecaster):
     Only the target is used: exogenous ``X`` is accepted and ignored
     (tag ``capability:exogenous=False``). Multivariate ``y`` is forecast column by column
     (sktime's vectorization). Only out-of-sample horizons are supported. Missing values (NaN)
-    in the history are allowed; inf and series without any observed value are errors.
+    in the history are allowed; inf and series with fewer than two observed values are
+    errors (from one value the forecast would be flat with an interval of zero width).
 
     Parameters
     ----------
@@ -85,10 +89,16 @@ class SymbolicFMForecaster(BaseForecaster):
     Fine-tuning windows have the horizon of ``fh`` when it is given to ``fit`` (or
     ``pretrain``), else the model's trained prediction length, capped so that the longest
     series holds one window of 8 context values plus the horizon (fine-tuning needs a
-    series of 9 values or more); shorter series are not used for fine-tuning.
+    series of 9 values or more); shorter series are not used for fine-tuning. The classifier
+    fine-tunes by the same rule (:func:`~sktime_symbolic.model.finetune.fine_tuning_horizon`).
 
     A zero-shot forecaster pickles without weights (they are reloaded from ``model_name``
     when unpickled); a fine-tuned or pretrained one carries its weights in the pickle.
+
+    The forecaster keeps its history itself (``_cur_y``, extended by ``update``), so it sets
+    sktime's config ``remember_data=False``: sktime does not store a second copy in ``_y`` and
+    ``_X`` (and does not warn about the config's coming default change); ``update`` with
+    ``update_params=True`` still fine-tunes again on all of the history.
 
     Not thread-safe: sktime stores ``fh`` on the estimator in ``predict``, so calls with
     different ``fh`` from several threads on one fitted forecaster can mix them up; give each
@@ -132,6 +142,11 @@ class SymbolicFMForecaster(BaseForecaster):
         "fit_is_empty": False,
     }
 
+    # the history lives in _cur_y (updated by _update); sktime's own copy in _y / _X is not needed
+    _config = {"remember_data": False}
+    # PipelinePickling: the pretrained pipeline first, as fit's pipeline_ may be the same one
+    _PIPELINE_ATTRS = ("pretrained_pipeline_", "pipeline_")
+
     def __init__(
         self,
         model_name=DEFAULT_MODEL,
@@ -152,33 +167,24 @@ class SymbolicFMForecaster(BaseForecaster):
         self.fine_tune_lr = fine_tune_lr
         self.fine_tune_batch_size = fine_tune_batch_size
         super().__init__()
+        # sktime's data pointers, None as its base makes them (and its checks expect); filled only under a
+        # user's remember_data=True
+        self._y = None
+        self._X = None
 
     # ------------------------------------------------------------------ parameters
 
     def _check_params(self):
-        if not isinstance(self.model_name, (str, os.PathLike)):
-            raise ValueError(f"model_name must be a string or path, got {type(self.model_name).__name__}")
-        if self.fit_strategy not in FIT_STRATEGIES:
-            raise ValueError(f"fit_strategy must be one of {FIT_STRATEGIES}, got {self.fit_strategy!r}")
+        check_model_name(self.model_name)
+        check_fit_strategy(self.fit_strategy)
         for name in ("batch_size", "fine_tune_steps", "fine_tune_batch_size"):
             check_positive_int(name, getattr(self, name))
         check_positive_number("fine_tune_lr", self.fine_tune_lr)
-        seed = self.random_state
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"random_state must be None or a non-negative integer, got {seed!r}")
-        try:
-            resolve_device(self.device)
-        except ValueError as error:
-            raise ValueError(f"device: {error}") from error
-
-    def _seed(self) -> int:
-        return 0 if self.random_state is None else int(self.random_state)
+        check_seed(self.random_state)
+        check_device(self.device)
 
     def _shared(self) -> QuantilePipeline:
-        try:
-            return shared_pipeline(self.model_name, self.device)
-        except ValueError as error:
-            raise ValueError(f"model_name {self.model_name!r} cannot be loaded: {error}") from error
+        return load_shared_model(self.model_name, self.device)
 
     def _base_pipeline(self) -> QuantilePipeline:
         """Pretrained weights when :meth:`pretrain` ran, else the shared ones."""
@@ -188,20 +194,24 @@ class SymbolicFMForecaster(BaseForecaster):
     # ------------------------------------------------------------------ data
 
     @staticmethod
-    def _instances(y: pd.DataFrame):
+    def _instances(y: pd.DataFrame, forecast=True):
         """``(keys, arrays, last time points)`` of the series of ``y``; keys None for one series.
 
-        Every series is validated (empty, non-numeric, inf, all NaN) with its key in the message.
+        Every series is validated (empty, non-numeric, inf, all NaN; with ``forecast``, the
+        series forecast from, fewer than two observed values) with its key in the message.
         """
+        def checked(values, where):
+            values = check_series(values, where)
+            return check_forecastable(values, where) if forecast else values
+
         if not isinstance(y.index, pd.MultiIndex):
             _check_unique_times(y.index, "y")
-            return None, [check_series(y.iloc[:, 0].to_numpy(), "y")], [y.index[-1]]
+            return None, [checked(y.iloc[:, 0].to_numpy(), "y")], [y.index[-1]]
         keys, arrays, lasts = [], [], []
         for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
             _check_unique_times(frame.index.get_level_values(-1), f"y[{key!r}]")
             for c in y.columns:
-                arrays.append(check_series(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else
-                                           f"y[{key!r}, {c!r}]"))
+                arrays.append(checked(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else f"y[{key!r}, {c!r}]"))
             keys.append(key)
             lasts.append(frame.index.get_level_values(-1)[-1])
         return keys, arrays, lasts
@@ -248,16 +258,12 @@ class SymbolicFMForecaster(BaseForecaster):
 
     def _fine_tune(self, base, series, prediction_length):
         """A fine-tuned copy of ``base``; the windows' horizon is capped to what the longest series allows."""
-        from sktime_symbolic.model.finetune import MIN_CONTEXT, fine_tune
+        from sktime_symbolic.model.finetune import fine_tune, fine_tuning_horizon
 
-        longest = max(len(x) for x in series)
-        if longest <= MIN_CONTEXT:
-            raise ValueError(f"fine-tuning needs a series of at least {MIN_CONTEXT + 1} values "
-                             f"({MIN_CONTEXT} context + 1 to predict); the longest has {longest}")
-        wanted = base.cfg.prediction_length if prediction_length is None else prediction_length
-        return fine_tune(base, series, prediction_length=min(wanted, longest - MIN_CONTEXT),
-                         max_steps=int(self.fine_tune_steps), lr=float(self.fine_tune_lr),
-                         batch_size=int(self.fine_tune_batch_size), seed=self._seed())
+        horizon = fine_tuning_horizon(series, prediction_length, base.cfg.prediction_length)
+        return fine_tune(base, series, prediction_length=horizon, max_steps=int(self.fine_tune_steps),
+                         lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),
+                         seed=check_seed(self.random_state))
 
     def _fit(self, y, X=None, fh=None):
         """Validate the history; with ``"fine-tune"`` fine-tune a copy of the weights on it."""
@@ -287,7 +293,8 @@ class SymbolicFMForecaster(BaseForecaster):
     def _pretrain(self, y, X=None, fh=None):
         """Fine-tune a copy of the weights on all series (and columns) of the panel ``y``."""
         self._check_params()
-        _, series, _ = self._instances(y)
+        # pretraining forecasts nothing: a series too short to forecast from is simply not used
+        _, series, _ = self._instances(y, forecast=False)
         base = self._base_pipeline()
         horizon = self._horizon_of(fh, get_cutoff(y, return_index=True))
         self.pretrained_pipeline_ = self._fine_tune(base, series, horizon)
@@ -377,42 +384,6 @@ class SymbolicFMForecaster(BaseForecaster):
         return plot_forecast(history.to_numpy(), quantiles.to_numpy().T, levels, positions(history.index),
                              positions(quantiles.index), None if y_true is None else np.asarray(y_true), ax,
                              title=f"{type(self).__name__} ({self.fit_strategy})")
-
-    # ------------------------------------------------------------------ persistence
-
-    def __getstate__(self):
-        """Shared weights are pickled as a reference, fine-tuned ones with their CPU weights."""
-        state = self.__dict__.copy()
-        packed = {}
-        for attr in _PIPELINE_ATTRS:
-            pipe = state.get(attr)
-            if pipe is None:
-                continue
-            if attr == "pipeline_" and pipe is self.__dict__.get("pretrained_pipeline_"):
-                packed[attr] = ("same", "pretrained_pipeline_")
-            elif pipe is shared_pipeline(self.model_name, self.device):
-                packed[attr] = ("shared", None)
-            else:
-                packed[attr] = ("state", pipe.to_state())
-            del state[attr]
-        state["_packed_pipelines"] = packed
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        packed = state.pop("_packed_pipelines", {})
-        self.__dict__.update(state)
-        for attr in _PIPELINE_ATTRS:
-            if attr not in packed:
-                continue
-            kind, payload = packed[attr]
-            if kind == "same":
-                pipe = getattr(self, payload)
-            elif kind == "shared":
-                pipe = self._shared()
-            else:
-                pipe = pipeline_from_state(payload, self.device)
-            setattr(self, attr, pipe)
 
     # ------------------------------------------------------------------ testing
 

@@ -26,6 +26,57 @@ from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
 MIN_CONTEXT = 8
 
 
+def _too_short(longest: int, prediction_length: int) -> str:
+    return (f"no series is long enough to fine-tune on: a window needs at least {MIN_CONTEXT + prediction_length} "
+            f"values ({MIN_CONTEXT} context + {prediction_length} to predict), the longest series has {longest}")
+
+
+def fine_tuning_horizon(series, wanted, model_horizon, shorten=True) -> int:
+    """Horizon of the fine-tuning windows of ``series``: the one rule of :func:`fine_tune` and
+    of every estimator that fine-tunes.
+
+    The horizon is ``wanted`` (None: ``model_horizon``), at most ``model_horizon`` (one forward
+    pass covers it; longer forecasts roll it forward) and, with ``shorten``, at most what the
+    longest series holds after ``MIN_CONTEXT`` context values, so that it holds one window.
+    A ValueError says so when no series is long enough for a window of ``MIN_CONTEXT`` values
+    plus that horizon (with ``shorten``: plus one value).
+
+    Parameters
+    ----------
+    series : list of 1D arrays
+    wanted : int or None
+    model_horizon : int, the model's ``cfg.prediction_length``
+    shorten : bool, default=True
+        Shorten the horizon to fit the longest series (the sktime estimators, whose horizon
+        is a wish), or refuse series too short for it (:func:`fine_tune`, GluonTS's estimator).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fine_tuning_horizon([np.zeros(20), np.zeros(100)], None, 64)
+    64
+    >>> fine_tuning_horizon([np.zeros(20)], 12, 64)
+    12
+    >>> fine_tuning_horizon([np.zeros(20)], None, 64)
+    12
+    >>> fine_tuning_horizon([np.zeros(8)], 1, 64)
+    Traceback (most recent call last):
+    ...
+    ValueError: no series is long enough to fine-tune on: a window needs at least 9 values (8 context + 1 to predict), the longest series has 8
+    """
+    lengths = [len(x) for x in series]
+    if not lengths:
+        raise ValueError("no series to fine-tune on")
+    model_horizon = check_positive_int("model_horizon", model_horizon)
+    h = min(check_positive_int("prediction_length", model_horizon if wanted is None else wanted), model_horizon)
+    longest = max(lengths)
+    if shorten:
+        h = max(1, min(h, longest - MIN_CONTEXT))
+    if longest < MIN_CONTEXT + h:
+        raise ValueError(_too_short(longest, h))
+    return h
+
+
 class SeriesWindows(torch.utils.data.IterableDataset):
     """Endless seeded stream of training batches (what ``make_batch`` makes of the windows) cut from series.
 
@@ -50,10 +101,7 @@ class SeriesWindows(torch.utils.data.IterableDataset):
         self.seed = int(seed)
         origins = np.array([max(0, len(x) - self.prediction_length - MIN_CONTEXT + 1) for x in self.series])
         if origins.sum() == 0:
-            longest = max(len(x) for x in self.series)
-            raise ValueError(f"no series is long enough to fine-tune on: the longest has {longest} values, "
-                             f"a window needs {MIN_CONTEXT + self.prediction_length} "
-                             f"({MIN_CONTEXT} context + prediction_length {self.prediction_length})")
+            raise ValueError(_too_short(max(len(x) for x in self.series), self.prediction_length))
         self._cumulative = np.cumsum(origins)
 
     def batch(self, index: int):
@@ -105,7 +153,8 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     series : 1D array, 2D array (one series per row) or list of 1D arrays; NaN is missing
     prediction_length : int or None, horizon of the training windows (None, or more than the
         model's ``cfg.prediction_length``: the model's, which one forward pass covers; longer
-        forecasts roll it forward)
+        forecasts roll it forward); a ValueError when no series holds ``MIN_CONTEXT`` values
+        plus this horizon (:func:`fine_tuning_horizon` without ``shorten``)
     max_steps : int, optimiser steps
     lr : float, peak learning rate (linear warm-up over a tenth of the steps, cosine decay)
     batch_size : int, windows per step
@@ -132,12 +181,13 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     if not isinstance(pipeline, QuantilePipeline):
         raise ValueError(f"pipeline must be a QuantilePipeline, got {type(pipeline).__name__}")
     series, _ = _as_series_list(series, "series")
-    h = pipeline.cfg.prediction_length if prediction_length is None else prediction_length
-    for name, value in (("prediction_length", h), ("max_steps", max_steps), ("batch_size", batch_size)):
+    if prediction_length is not None:
+        check_positive_int("prediction_length", prediction_length)
+    for name, value in (("max_steps", max_steps), ("batch_size", batch_size)):
         check_positive_int(name, value)
     check_positive_number("lr", lr)
     # one forward pass covers the model's horizon; longer forecasts roll it forward
-    h = min(h, pipeline.cfg.prediction_length)
+    h = fine_tuning_horizon(series, prediction_length, pipeline.cfg.prediction_length, shorten=False)
     cfg, codec = pipeline.cfg, pipeline.codec
     copy_length = cfg.prediction_length if cfg.copy_paths else 0
     data = SeriesWindows(series, pipeline.context_length,

@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 from sktime.transformations.base import BaseTransformer
 
-from sktime_symbolic._validation import check_int, check_positive_int, check_series
-from sktime_symbolic.model._adapters import forecast_quantiles
-from sktime_symbolic.model.pipeline import DEFAULT_MODEL, resolve_device, shared_pipeline
+from sktime_symbolic._sktime_adapters import frame_series
+from sktime_symbolic._validation import check_int, check_positive_int
+from sktime_symbolic.model._adapters import INTERVAL_LEVELS, check_seed, forecast_quantiles, load_shared_model
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 
 METHODS = ("median", "sample")
-# return_intervals: the outermost trained quantiles of the shipped models
-INTERVAL_LEVELS = (0.1, 0.9)
-
-
-def load_shared_model(model_name, device):
-    """The shared pipeline of ``model_name`` on ``device``; a ValueError names the bad argument.
-
-    Used by the estimators that forecast zero-shot from the shared weights (this imputer and
-    :class:`~sktime_symbolic.detection.SymbolicFMAnomalyDetector`).
-    """
-    if not isinstance(model_name, (str, os.PathLike)):
-        raise ValueError(f"model_name must be a string or path, got {type(model_name).__name__}")
-    try:
-        resolve_device(device)
-    except ValueError as error:
-        raise ValueError(f"device: {error}") from error
-    try:
-        return shared_pipeline(model_name, device)
-    except ValueError as error:
-        raise ValueError(f"model_name {model_name!r} cannot be loaded: {error}") from error
-
-
-def frame_series(X: pd.DataFrame, where="X"):
-    """``(names, row positions, validated float64 arrays)``: one entry per column of each series of ``X``.
-
-    ``X`` is one series (a plain index) or a panel / hierarchy (a MultiIndex whose last level
-    is time); row positions index ``X``'s rows, so results can be written back in place.
-    Every array is checked by :func:`~sktime_symbolic._validation.check_series` under its name.
-    """
-    if isinstance(X.index, pd.MultiIndex):
-        levels = list(range(X.index.nlevels - 1))
-        instances = X.groupby(level=levels[0] if len(levels) == 1 else levels, sort=False).indices.items()
-        prefix = [(f"{where} instance {key!r}, ", rows) for key, rows in instances]
-    else:
-        prefix = [(f"{where} ", np.arange(len(X)))]
-    names, positions, arrays = [], [], []
-    for j, column in enumerate(X.columns):
-        values = X.iloc[:, j].to_numpy()
-        for start, rows in prefix:
-            name = f"{start}column {column!r}"
-            names.append(name)
-            positions.append((rows, j))
-            arrays.append(check_series(values[rows], name))
-    return names, positions, arrays
 
 
 def _runs(missing: np.ndarray):
@@ -189,7 +144,7 @@ class SymbolicFMImputer(BaseTransformer):
         if not isinstance(self.return_intervals, (bool, np.bool_)):
             raise ValueError(f"return_intervals must be True or False, got {self.return_intervals!r}")
         check_int(self.max_gap, "max_gap", low=1, allow_none=True)
-        check_int(self.random_state, "random_state", low=0, allow_none=True)
+        check_seed(self.random_state)
         check_positive_int("batch_size", self.batch_size)
         return load_shared_model(self.model_name, self.device)
 
@@ -207,7 +162,7 @@ class SymbolicFMImputer(BaseTransformer):
 
     def _forecasts(self, pipe, contexts, horizon):
         """``(values, lower, upper)`` of all contexts, each (n, horizon); the bounds None if not needed."""
-        seed = 0 if self.random_state is None else int(self.random_state)
+        seed = check_seed(self.random_state)
         if self.method == "median":
             q, _ = forecast_quantiles(pipe, contexts, horizon, (INTERVAL_LEVELS[0], 0.5, INTERVAL_LEVELS[1]),
                                       self.batch_size)

@@ -1,0 +1,108 @@
+"""What the sktime estimators of the symbolic foundation model share beyond
+:mod:`sktime_symbolic.model._adapters`: reading sktime's pandas layouts into series, and one
+way to pickle the pipelines they hold.
+
+Used by :class:`~sktime_symbolic.forecasting.SymbolicFMForecaster`,
+:class:`~sktime_symbolic.classification.SymbolicFMClassifier`,
+:class:`~sktime_symbolic.transformations.SymbolicFMImputer` and
+:class:`~sktime_symbolic.detection.SymbolicFMAnomalyDetector`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sktime_symbolic._validation import check_series
+from sktime_symbolic.model._adapters import load_shared_model, pipeline_from_state
+
+_UNSET = object()
+
+
+def frame_series(X: pd.DataFrame, where="X"):
+    """``(names, row positions, validated float64 arrays)``: one entry per column of each series of ``X``.
+
+    ``X`` is one series (a plain index) or a panel / hierarchy (a MultiIndex whose last level
+    is time: sktime's ``pd-multiindex`` and ``pd_multiindex_hier``); row positions index
+    ``X``'s rows, so results can be written back in place. Every array is checked by
+    :func:`~sktime_symbolic._validation.check_series` under its name.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+    >>> names, positions, arrays = frame_series(X)
+    >>> names, arrays[0].tolist()
+    (["X column 'a'"], [1.0, 2.0, 3.0])
+    """
+    if isinstance(X.index, pd.MultiIndex):
+        levels = list(range(X.index.nlevels - 1))
+        instances = X.groupby(level=levels[0] if len(levels) == 1 else levels, sort=False).indices.items()
+        prefix = [(f"{where} instance {key!r}, ", rows) for key, rows in instances]
+    else:
+        prefix = [(f"{where} ", np.arange(len(X)))]
+    names, positions, arrays = [], [], []
+    for j, column in enumerate(X.columns):
+        values = X.iloc[:, j].to_numpy()
+        for start, rows in prefix:
+            name = f"{start}column {column!r}"
+            names.append(name)
+            positions.append((rows, j))
+            arrays.append(check_series(values[rows], name))
+    return names, positions, arrays
+
+
+class PipelinePickling:
+    """``__getstate__`` / ``__setstate__`` of an estimator holding pipelines in ``_PIPELINE_ATTRS``.
+
+    Each attribute is pickled as one of: the shared pipeline of the estimator's
+    ``model_name`` and ``device`` (a reference, no weights: reloaded on unpickling), the same
+    pipeline as an attribute before it (one copy of the weights), or the pipeline's
+    ``to_state()`` (its CPU weights: a fine-tuned or pretrained copy, moved to ``device`` by
+    :func:`~sktime_symbolic.model._adapters.pipeline_from_state` on unpickling).
+    """
+
+    #: attributes that may hold a QuantilePipeline, in the order they are restored
+    _PIPELINE_ATTRS = ("pipeline_",)
+
+    def _shared_or_none(self):
+        """The shared pipeline of the current parameters, None if they no longer load one."""
+        try:
+            return load_shared_model(self.model_name, self.device)
+        except ValueError:
+            return None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        packed, seen, shared = {}, {}, _UNSET
+        for attr in self._PIPELINE_ATTRS:
+            pipe = state.get(attr)
+            if pipe is None:
+                continue
+            if shared is _UNSET:  # looked up once, and only for a fitted estimator
+                shared = self._shared_or_none()
+            if id(pipe) in seen:
+                packed[attr] = ("same", seen[id(pipe)])
+            elif pipe is shared:
+                packed[attr] = ("shared", None)
+            else:
+                packed[attr] = ("state", pipe.to_state())
+            seen.setdefault(id(pipe), attr)
+            del state[attr]
+        state["_packed_pipelines"] = packed
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        packed = state.pop("_packed_pipelines", {})
+        self.__dict__.update(state)
+        for attr in self._PIPELINE_ATTRS:
+            if attr not in packed:
+                continue
+            kind, payload = packed[attr]
+            if kind == "same":
+                pipe = getattr(self, payload)
+            elif kind == "shared":
+                pipe = load_shared_model(self.model_name, self.device)
+            else:
+                pipe = pipeline_from_state(payload, self.device)
+            setattr(self, attr, pipe)
