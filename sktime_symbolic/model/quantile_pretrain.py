@@ -282,6 +282,9 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
         codec_json.write_text(json.dumps(codec_obj.config()))
         np.savez(codec_npz, **codec_obj.state())
     model_options = dict(model_options or {})
+    if start is None:
+        # the motif-copy prior won the bake-off; the patch reference has no symbols to match
+        model_options.setdefault("copy_paths", 2 if isinstance(codec_obj, PieceCodec) else 0)
     cfg_path = out / "model_config.json"
     if resume:
         cfg = QuantileConfig.from_dict(json.loads(cfg_path.read_text()))
