@@ -33,7 +33,7 @@ def _batches(base, module):
     """``(make_batch(contexts, horizons), context_length)`` of ``module``'s training windows,
     encoded with ``base``'s codec."""
     cfg = module.model.cfg
-    codec, copy_length = base.codec, cfg.prediction_length if cfg.copy_paths else 0
+    codec, copy_length = base.codec, cfg.copy_length
     return lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length), base.context_length
 
 

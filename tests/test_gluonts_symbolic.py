@@ -270,7 +270,7 @@ def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
         monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
         monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
         stream = iter(_RankedWindows(series, pipe.context_length,
-                                     lambda c, x: quantile_batch(pipe.codec, c, x, H), H, batch_size=2, seed=0,
+                                     lambda c, x: quantile_batch(pipe.codec, c, x, H, pipe.cfg.copy_length), H, batch_size=2, seed=0,
                                      start_step=start_step))
         return [next(stream)["target"] for _ in range(n)]
 
@@ -362,7 +362,7 @@ def test_quantile_estimator_lowers_the_training_loss():
     # a fixed batch of the training series: the 64 values after origin 200 of each, the context before
     targets = [entry["target"] for entry in data]
     batch = quantile_batch(shipped.codec, [x[:200] for x in targets], [x[200:264] for x in targets],
-                           shipped.cfg.prediction_length)
+                           shipped.cfg.prediction_length, shipped.cfg.copy_length)
 
     def loss(pipeline):
         with torch.no_grad():

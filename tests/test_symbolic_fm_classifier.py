@@ -33,7 +33,7 @@ def waves(n_per_class, length=96, seed=0):
 
 @pytest.fixture(scope="module")
 def fitted():
-    X, y = waves(15, seed=0)
+    X, y = waves(25, seed=0)
     return SymbolicFMClassifier(device="cpu", batch_size=16).fit(X, y)
 
 

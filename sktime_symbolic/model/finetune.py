@@ -189,7 +189,7 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     # one forward pass covers the model's horizon; longer forecasts roll it forward
     h = fine_tuning_horizon(series, prediction_length, pipeline.cfg.prediction_length, shorten=False)
     cfg, codec = pipeline.cfg, pipeline.codec
-    copy_length = cfg.prediction_length if cfg.copy_paths else 0
+    copy_length = cfg.copy_length
     data = SeriesWindows(series, pipeline.context_length,
                          lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length),
                          h, batch_size, seed)

@@ -64,6 +64,11 @@ class QuantileConfig:
                 0 < q < 1 for q in self.quantile_levels):
             raise ValueError(f"quantile_levels must be increasing and in (0, 1), got {self.quantile_levels}")
 
+    @property
+    def copy_length(self) -> int:
+        """Length of the codec's motif-copy paths this model reads (0: none)."""
+        return self.prediction_length if self.copy_paths else 0
+
     def replace(self, **changes) -> "QuantileConfig":
         return dataclasses.replace(self, **changes)
 

@@ -98,8 +98,7 @@ class QuantilePipeline:
         """``(tokens, model inputs)``: a fixed token width, and at least ``MIN_ROWS`` rows (copies of
         the first), so that a series' forecast is bit-for-bit the same whatever else is in the batch
         (CPU matrix kernels round differently for fewer rows)."""
-        copy_length = self.cfg.prediction_length if self.cfg.copy_paths else 0
-        tokens = self.codec.encode(contexts, full_width=True, copy_length=copy_length)
+        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length)
         inputs = model_inputs(tokens, self.cfg.copy_paths, self.device)
         missing = MIN_ROWS - len(contexts)
         if missing > 0:

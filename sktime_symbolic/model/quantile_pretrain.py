@@ -301,7 +301,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches,
-                      copy_length=cfg.prediction_length if cfg.copy_paths else 0, integrate_prob=integrate_prob)
+                      copy_length=cfg.copy_length, integrate_prob=integrate_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
