@@ -26,15 +26,13 @@ from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline
 from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, batch_maker
 
 
 def _batches(base, module):
     """``(make_batch(contexts, horizons), context_length)`` of ``module``'s training windows,
     encoded with ``base``'s codec."""
-    cfg = module.model.cfg
-    codec, copy_length = base.codec, cfg.copy_length
-    return lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length), base.context_length
+    return batch_maker(base.codec, module.model.cfg), base.context_length
 
 
 class UnivariateTarget(MapTransformation):

@@ -20,7 +20,7 @@ import torch
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.pipeline import _as_series_list
 from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, batch_maker
 
 # fewest context values before a forecast origin
 MIN_CONTEXT = 8
@@ -188,11 +188,8 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     check_positive_number("lr", lr)
     # one forward pass covers the model's horizon; longer forecasts roll it forward
     h = fine_tuning_horizon(series, prediction_length, pipeline.cfg.prediction_length, shorten=False)
-    cfg, codec = pipeline.cfg, pipeline.codec
-    copy_length = cfg.copy_length
-    data = SeriesWindows(series, pipeline.context_length,
-                         lambda c, x: training_batch(codec, c, x, cfg.prediction_length, copy_length),
-                         h, batch_size, seed)
+    data = SeriesWindows(series, pipeline.context_length, batch_maker(pipeline.codec, pipeline.cfg), h,
+                         batch_size, seed)
     module = QuantileLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
     L.seed_everything(seed, workers=True, verbose=False)
     options = dict(max_steps=max_steps, logger=False, enable_checkpointing=False, enable_model_summary=False,
@@ -207,4 +204,4 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     card["fine_tuning"] = {"steps": int(trainer.global_step), "batch_size": int(batch_size), "lr": float(lr),
                            "prediction_length": int(h), "n_series": len(series), "seed": int(seed),
                            "wall_time_s": time.perf_counter() - started}
-    return QuantilePipeline(module.model.cpu().eval(), codec, device=pipeline.device, card=card)
+    return QuantilePipeline(module.model.cpu().eval(), pipeline.codec, device=pipeline.device, card=card)

@@ -102,6 +102,13 @@ def training_batch(codec, contexts, horizons, prediction_length=None, copy_lengt
             "observed": torch.from_numpy(observed)}
 
 
+def batch_maker(codec, cfg):
+    """``make_batch(contexts, horizons)`` of a model with config ``cfg`` over ``codec``: the full
+    horizon ``cfg.prediction_length`` and the copy paths the model reads."""
+    return lambda contexts, horizons: training_batch(codec, contexts, horizons, cfg.prediction_length,
+                                                     cfg.copy_length)
+
+
 class WindowStream(torch.utils.data.IterableDataset):
     """Endless batches from a pool; batch ``i`` is a pure function of ``(seed, i)``."""
 
