@@ -26,7 +26,7 @@ from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline
 from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, batch_maker
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, batch_maker
 
 
 def _batches(base, module):
@@ -36,14 +36,15 @@ def _batches(base, module):
 
 
 class UnivariateTarget(MapTransformation):
-    """Checks an entry (univariate, finite or NaN, no dynamic covariates) and stores its target as float32.
+    """Checks an entry (univariate, finite or NaN, no dynamic covariates) and stores its target as
+    float64, as the predictor reads it (the scaling statistics keep the digits of a level of 1e9).
 
     Examples
     --------
     >>> import numpy as np
     >>> entry = next(iter(UnivariateTarget().apply([{"target": [1.0, np.nan, 3.0]}], is_train=True)))
     >>> entry["target"].dtype
-    dtype('float32')
+    dtype('float64')
     """
 
     @validated()
@@ -57,32 +58,14 @@ class UnivariateTarget(MapTransformation):
         return {**data, "target": target}
 
 
-class _RankedWindows(SeriesWindows):
-    """:class:`SeriesWindows` from step ``start_step`` on (a resumed run continues the stream),
-    its batch indices split across DDP processes (rank r of w takes batches r, r + w, ...) so
-    each process trains on different windows."""
-
-    def __init__(self, *args, start_step=0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.start_step = int(start_step)
-
-    def __iter__(self):
-        rank, world = 0, 1
-        if torch.distributed.is_available() and torch.distributed.is_initialized():
-            rank, world = torch.distributed.get_rank(), torch.distributed.get_world_size()
-        index = self.start_step * world + rank
-        while True:
-            yield self.batch(index)
-            index += world
-
-
 class SymbolicFMEstimator(PyTorchLightningEstimator):
     """Fine-tune a shipped symbolic model on a GluonTS dataset, or train one from scratch.
 
     Trains the quantile encoder ``model_name`` names (default ``symbolic-piece``) with the
     pinball loss of its quantile head. Training batches are windows cut at random
     forecast origins of the training series
-    (:class:`~sktime_symbolic.model.finetune.SeriesWindows`, a pure function of ``seed``);
+    (:class:`~sktime_symbolic.model.quantile_pretrain.WindowStream` over
+    :class:`~sktime_symbolic.model.finetune.SeriesWindows`, a pure function of ``seed``);
     validation scores the last ``prediction_length`` values of each validation series, and
     the checkpoint with the lowest ``val_loss`` becomes the predictor. Without validation
     data the final weights do.
@@ -215,8 +198,9 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         # forward); series too short for it are not drawn, and none long enough is an error
         horizon = fine_tuning_horizon(series, self.prediction_length, module.model.cfg.prediction_length,
                                       shorten=False)
-        windows = _RankedWindows(series, context_length, make_batch, horizon, self.batch_size, self.seed,
-                                 start_step=start_step)
+        # DDP processes split the batches of each step (rank from torch.distributed when iterating)
+        windows = WindowStream(SeriesWindows(series, context_length, horizon), make_batch, self.batch_size,
+                               self.seed, start_batch=start_step)
         return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
 
     def create_validation_data_loader(self, data, module, base=None, **kwargs):
@@ -316,7 +300,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         card["fine_tuning"] = {
             "steps": int(trainer.global_step), "batch_size": self.batch_size, "lr": self.lr,
             # the trained horizon (capped at the model's own)
-            "prediction_length": train_loader.dataset.prediction_length, "n_series": len(train_entries),
+            "prediction_length": train_loader.dataset.windows.prediction_length, "n_series": len(train_entries),
             "seed": self.seed,
             "from_scratch": self.from_scratch if from_predictor is None else False,
             "best_checkpoint": kept, "best_val_loss": float(checkpoint.best_model_score) if best else None,

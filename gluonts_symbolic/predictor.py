@@ -42,7 +42,7 @@ def _check_freq(freq):
 
 
 def checked_target(entry, where) -> np.ndarray:
-    """The float32 target of a univariate entry without dynamic covariates; ValueError otherwise.
+    """The float64 target of a univariate entry without dynamic covariates; ValueError otherwise.
 
     Training data may hold series of any length; :meth:`SymbolicFMPredictor.predict` also
     refuses a target with fewer than two observed values (nothing to forecast from).
@@ -60,9 +60,8 @@ def checked_target(entry, where) -> np.ndarray:
     if target.ndim != 1:
         raise ValueError(f"{where}: target has shape {target.shape}; the symbolic model is univariate "
                          "(give each dimension its own entry)")
-    # float32, as GluonTS datasets store targets (AsNumpyArray)
-    target = check_series(target, f"{where}: target", dtype=np.float32)
-    return target
+    # float64 whatever came in: the context statistics need its digits (1e9 + a wiggle of 1)
+    return check_series(target, f"{where}: target", dtype=np.float64)
 
 
 class SymbolicFMPredictor(RepresentablePredictor):
@@ -70,9 +69,11 @@ class SymbolicFMPredictor(RepresentablePredictor):
 
     Each batch of ``batch_size`` entries is one pipeline call; a series' forecast (and its
     sample paths) depends only on the weights, ``seed`` and its own values, not on the rest of
-    the batch. Targets are read as
-    float32, as GluonTS datasets store them, so a list of float64 arrays and the same data in
-    a ``ListDataset`` get the same forecasts. A target needs at least two observed values
+    the batch. Targets are read as float64 and forecasts are float64 arrays, so a
+    level of 1e9 keeps a wiggle of 1. A ``ListDataset`` (and GluonTS's other datasets) stores
+    targets as float32, whose spacing near 1e9 is 64: there such a wiggle is already gone before
+    the predictor sees it, and a list of float64 arrays forecasts it where the ``ListDataset``
+    of the same values cannot. A target needs at least two observed values
     (from one, the forecast would be flat with an interval of zero width), as in the sktime
     forecaster.
 
@@ -195,10 +196,10 @@ class SymbolicFMPredictor(RepresentablePredictor):
         for (entry, _, _), start, arrays in zip(chunk, starts, forecasts):
             info = entry.get("info")
             if self.forecast_type == "samples":
-                yield SampleForecast(arrays.astype(np.float32), start_date=start, item_id=entry.get("item_id"),
+                yield SampleForecast(arrays, start_date=start, item_id=entry.get("item_id"),
                                      info=info)
             else:
-                yield QuantileForecast(arrays.astype(np.float32), start_date=start, forecast_keys=FORECAST_KEYS,
+                yield QuantileForecast(arrays, start_date=start, forecast_keys=FORECAST_KEYS,
                                        item_id=entry.get("item_id"), info=info)
 
     # ------------------------------------------------------------------ persistence
@@ -225,7 +226,10 @@ class SymbolicFMPredictor(RepresentablePredictor):
         path = Path(path)
         if not (path / "predictor.json").is_file():
             raise ValueError(f"{path} lacks predictor.json; not a serialized SymbolicFMPredictor")
-        saved = load_json((path / "predictor.json").read_text())
+        try:
+            saved = load_json((path / "predictor.json").read_text())
+        except Exception as error:  # serde raises JSON, key and import errors alike
+            raise ValueError(f"{path / 'predictor.json'} is corrupt: {type(error).__name__}: {error}") from error
         if not isinstance(saved, cls):
             raise ValueError(f"{path} holds a {type(saved).__name__}, not a {cls.__name__}")
         kwargs = dict(saved.__init_args__)

@@ -97,7 +97,7 @@ def test_quantile_forecasts(data):
         assert isinstance(forecast, QuantileForecast)
         assert forecast.forecast_keys == [str(q) for q in QUANTILE_LEVELS] + ["mean"]
         assert forecast.forecast_array.shape == (len(QUANTILE_LEVELS) + 1, H)
-        assert forecast.forecast_array.dtype == np.float32
+        assert forecast.forecast_array.dtype == np.float64  # a level of 1e9 keeps its units
         assert forecast.start_date == entry["start"] + len(entry["target"])
         assert forecast.item_id == entry["item_id"]
         quantiles = np.stack([forecast.quantile(q) for q in QUANTILE_LEVELS])
@@ -134,11 +134,15 @@ def test_same_seed_same_forecast_and_batch_independence(data, forecast_type):
     assert _same_forecasts(first, alone)
 
 
-def test_float32_targets(data):
-    # float64 digits beyond float32 are dropped, as in GluonTS datasets: same forecasts as the ListDataset
-    entries = [{**e, "target": e["target"].astype(np.float64) + 1e-9} for e in data[:2]]
-    listed = ListDataset([{**e, "target": e["target"]} for e in data[:2]], freq="h")
-    assert _same_forecasts(list(_predictor().predict(entries)), list(_predictor().predict(listed)))
+def test_float64_targets_keep_their_digits(data):
+    wiggle = np.sin(np.arange(300) / 5)
+    entry = {"start": START, "target": 1e9 + wiggle}
+    median = next(_predictor().predict([entry])).quantile(0.5) - 1e9
+    reference = next(_predictor().predict([{"start": START, "target": wiggle}])).quantile(0.5)
+    np.testing.assert_allclose(median, reference, atol=0.05)
+    # a ListDataset stores float32 (spacing 64 near 1e9): the wiggle is gone before the predictor
+    listed = ListDataset([entry], freq="h")
+    assert np.ptp(next(iter(listed))["target"]) == 0
 
 
 def test_make_evaluation_predictions_and_evaluator(data):
@@ -190,6 +194,9 @@ def test_serde_fine_tuned_loads_on_cpu(tmp_path, data, tuned):
 
 def test_deserialize_rejects_other_directories(tmp_path):
     with pytest.raises(ValueError, match="not a serialized SymbolicFMPredictor"):
+        SymbolicFMPredictor.deserialize(tmp_path)
+    (tmp_path / "predictor.json").write_text('{"__kind__": "instance", "class": "gluonts_symbolic.Nothing"')
+    with pytest.raises(ValueError, match="predictor.json is corrupt"):
         SymbolicFMPredictor.deserialize(tmp_path)
 
 
@@ -260,7 +267,8 @@ def test_estimator_default_checkpoints_stay_out_of_cwd(tmp_path, monkeypatch, da
 
 
 def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
-    from gluonts_symbolic.estimator import _RankedWindows
+    from sktime_symbolic.model.finetune import SeriesWindows
+    from sktime_symbolic.model.quantile_pretrain import WindowStream
 
     pipe = shared_pipeline(DEFAULT_MODEL, "cpu")
     series = [e["target"] for e in data]
@@ -269,9 +277,9 @@ def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
         monkeypatch.setattr(torch.distributed, "is_initialized", lambda: world > 1)
         monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
         monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
-        stream = iter(_RankedWindows(series, pipe.context_length,
-                                     lambda c, x: quantile_batch(pipe.codec, c, x, H, pipe.cfg.copy_length), H, batch_size=2, seed=0,
-                                     start_step=start_step))
+        stream = iter(WindowStream(SeriesWindows(series, pipe.context_length, H),
+                                   lambda c, x: quantile_batch(pipe.codec, c, x, H, pipe.cfg.copy_length), batch_size=2,
+                                   seed=0, start_batch=start_step))
         return [next(stream)["target"] for _ in range(n)]
 
     single = first_batches(0, 1, n=6)

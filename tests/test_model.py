@@ -13,7 +13,7 @@ from sktime_symbolic.model import (
 )
 from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state
 from sktime_symbolic.model.finetune import SeriesWindows, fine_tune
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, training_batch
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, training_batch
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +154,8 @@ def test_fine_tuning_fits_the_given_series_is_seeded_and_leaves_the_pipeline_alo
     t = np.arange(600)
     y = (t % 37) / 37 * 5 + np.where((t // 37) % 2 == 0, 0.0, 2.0)
     h = pipe.cfg.prediction_length
-    windows = SeriesWindows([y], pipe.context_length,
-                            lambda c, x: training_batch(pipe.codec, c, x, h, pipe.cfg.copy_length), h, batch_size=16, seed=1)
+    windows = WindowStream(SeriesWindows([y], pipe.context_length, h),
+                           lambda c, x: training_batch(pipe.codec, c, x, h, pipe.cfg.copy_length), batch_size=16, seed=1)
     held_out = windows.batch(10_000)
 
     def window_loss(p):

@@ -20,7 +20,7 @@ import torch
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.pipeline import _as_series_list
 from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, batch_maker
+from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, batch_maker
 
 # fewest context values before a forecast origin
 MIN_CONTEXT = 8
@@ -77,52 +77,34 @@ def fine_tuning_horizon(series, wanted, model_horizon, shorten=True) -> int:
     return h
 
 
-class SeriesWindows(torch.utils.data.IterableDataset):
-    """Endless seeded stream of training batches (what ``make_batch`` makes of the windows) cut from series.
+class SeriesWindows:
+    """``windows(rng)``: one training window (context, horizon) cut from the given series.
 
     A series is drawn with probability proportional to its number of possible origins, then
-    an origin uniformly; series shorter than ``MIN_CONTEXT + prediction_length`` are never drawn.
+    an origin uniformly; series shorter than ``MIN_CONTEXT + prediction_length`` are never
+    drawn. :class:`~sktime_symbolic.model.quantile_pretrain.WindowStream` makes the batches.
 
     Parameters
     ----------
     series : list of 1D float arrays (NaN = missing)
     context_length : int, longest context of a window
-    make_batch : callable ``(contexts, horizons) -> batch``, the model's training tensors
     prediction_length : int, horizon of the training windows
-    batch_size : int
-    seed : int
     """
 
-    def __init__(self, series, context_length, make_batch, prediction_length, batch_size=32, seed=0):
-        super().__init__()
+    def __init__(self, series, context_length, prediction_length):
         self.series = [np.asarray(x, dtype=np.float64) for x in series]
-        self.context_length, self.make_batch = int(context_length), make_batch
-        self.prediction_length, self.batch_size = int(prediction_length), int(batch_size)
-        self.seed = int(seed)
+        self.context_length, self.prediction_length = int(context_length), int(prediction_length)
         origins = np.array([max(0, len(x) - self.prediction_length - MIN_CONTEXT + 1) for x in self.series])
         if origins.sum() == 0:
             raise ValueError(_too_short(max(len(x) for x in self.series), self.prediction_length))
         self._cumulative = np.cumsum(origins)
 
-    def batch(self, index: int):
-        """Batch ``index``."""
-        rng = np.random.default_rng([self.seed, 11, int(index)])
-        draws = rng.integers(0, self._cumulative[-1], size=self.batch_size)
-        contexts, horizons = [], []
-        for draw in draws:
-            i = int(np.searchsorted(self._cumulative, draw, side="right"))
-            before = int(draw - (self._cumulative[i - 1] if i else 0))
-            origin = MIN_CONTEXT + before
-            x = self.series[i]
-            contexts.append(x[max(0, origin - self.context_length):origin])
-            horizons.append(x[origin:origin + self.prediction_length])
-        return self.make_batch(contexts, horizons)
-
-    def __iter__(self):
-        index = 0
-        while True:
-            yield self.batch(index)
-            index += 1
+    def __call__(self, rng):
+        draw = int(rng.integers(0, self._cumulative[-1]))
+        i = int(np.searchsorted(self._cumulative, draw, side="right"))
+        origin = MIN_CONTEXT + draw - (int(self._cumulative[i - 1]) if i else 0)
+        x = self.series[i]
+        return x[max(0, origin - self.context_length):origin], x[origin:origin + self.prediction_length]
 
 
 @contextlib.contextmanager
@@ -188,8 +170,8 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     check_positive_number("lr", lr)
     # one forward pass covers the model's horizon; longer forecasts roll it forward
     h = fine_tuning_horizon(series, prediction_length, pipeline.cfg.prediction_length, shorten=False)
-    data = SeriesWindows(series, pipeline.context_length, batch_maker(pipeline.codec, pipeline.cfg), h,
-                         batch_size, seed)
+    data = WindowStream(SeriesWindows(series, pipeline.context_length, h), batch_maker(pipeline.codec, pipeline.cfg),
+                        batch_size, seed)
     module = QuantileLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
     L.seed_everything(seed, workers=True, verbose=False)
     options = dict(max_steps=max_steps, logger=False, enable_checkpointing=False, enable_model_summary=False,

@@ -47,12 +47,13 @@ def robust_loc_scale(context: np.ndarray, rel_floor: float = 1e-12) -> tuple[flo
     x = x[~np.isnan(x)]
     if x.size == 0:
         raise ValueError("context has no observed value")
-    loc = float(np.median(x))
-    dev = np.abs(x - loc)
-    scale = 1.4826 * float(np.median(dev))
-    if scale == 0.0:
-        # more than half the points sit at the median (intermittent demand, steps)
-        scale = 1.2533 * float(dev.mean())
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        loc = float(np.median(x))
+        dev = np.abs(x - loc)
+        scale = 1.4826 * float(np.median(dev))
+        if scale == 0.0:
+            # more than half the points sit at the median (intermittent demand, steps)
+            scale = 1.2533 * float(dev.mean())
     scale = max(scale, rel_floor * abs(loc))
     if scale == 0.0:
         scale = 1.0

@@ -14,6 +14,7 @@ share of wall time spent waiting for data is logged as ``data_wait``).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import time
@@ -105,33 +106,61 @@ def training_batch(codec, contexts, horizons, prediction_length=None, copy_lengt
 def batch_maker(codec, cfg):
     """``make_batch(contexts, horizons)`` of a model with config ``cfg`` over ``codec``: the full
     horizon ``cfg.prediction_length`` and the copy paths the model reads."""
-    return lambda contexts, horizons: training_batch(codec, contexts, horizons, cfg.prediction_length,
-                                                     cfg.copy_length)
+    # a partial, not a lambda: DataLoader workers may pickle it
+    return functools.partial(training_batch, codec, prediction_length=cfg.prediction_length,
+                             copy_length=cfg.copy_length)
+
+
+class PoolWindows:
+    """``windows(rng)``: one (context, horizon) pair of :func:`sample_window` from a synthetic pool."""
+
+    def __init__(self, pool, context_length, prediction_length, min_context=32, missing_prob=0.2,
+                 integrate_prob=0.0):
+        self.pool, self.context_length, self.prediction_length = pool, context_length, prediction_length
+        self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
+
+    def __call__(self, rng):
+        return sample_window(self.pool, rng, self.context_length, self.prediction_length, self.min_context,
+                             self.missing_prob, self.integrate_prob)
 
 
 class WindowStream(torch.utils.data.IterableDataset):
-    """Endless batches from a pool; batch ``i`` is a pure function of ``(seed, i)``."""
+    """Endless training batches of pretraining, fine-tuning and the GluonTS estimator alike.
 
-    def __init__(self, pool, codec, batch_size, prediction_length, seed=0, start_batch=0, rank=0, world_size=1,
-                 min_context=32, missing_prob=0.2, copy_length=0, integrate_prob=0.0):
+    Batch ``i`` is ``make_batch(contexts, horizons)`` of ``batch_size`` windows, window ``b``
+    drawn by ``windows(rng)`` (:class:`PoolWindows`, or
+    :class:`~sktime_symbolic.model.finetune.SeriesWindows`) with its own generator
+    ``default_rng([seed, i, b])``: a pure function of ``(seed, i)``. Iteration starts at batch
+    ``start_batch`` (a resumed run continues the stream). Under DDP process ``rank`` of
+    ``world_size`` takes batches ``rank, rank + world_size, ...`` of each step, and DataLoader
+    worker ``k`` of ``n`` every ``n``-th of those, so no two draw the same batch. ``rank`` and
+    ``world_size`` default to ``torch.distributed``'s when it is initialised at iteration time
+    (the GluonTS estimator builds its loader before the process group exists).
+    """
+
+    def __init__(self, windows, make_batch, batch_size, seed=0, start_batch=0, rank=None, world_size=None):
         super().__init__()
-        self.pool, self.codec, self.batch_size, self.h = pool, codec, batch_size, prediction_length
-        self.copy_length = copy_length
+        self.windows, self.make_batch, self.batch_size = windows, make_batch, batch_size
         self.seed, self.start_batch, self.rank, self.world_size = seed, start_batch, rank, world_size
-        self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
 
     def batch(self, index):
-        pairs = [sample_window(self.pool, np.random.default_rng([self.seed, index, b]), self.codec.context_length,
-                               self.h, self.min_context, self.missing_prob, self.integrate_prob)
-                 for b in range(self.batch_size)]
-        return training_batch(self.codec, [p[0] for p in pairs], [p[1] for p in pairs], copy_length=self.copy_length)
+        pairs = [self.windows(np.random.default_rng([self.seed, index, b])) for b in range(self.batch_size)]
+        return self.make_batch([p[0] for p in pairs], [p[1] for p in pairs])
+
+    def _rank_world(self):
+        if self.rank is not None:
+            return self.rank, self.world_size
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            return torch.distributed.get_rank(), torch.distributed.get_world_size()
+        return 0, 1
 
     def __iter__(self):
+        rank, world = self._rank_world()
         info = torch.utils.data.get_worker_info()
         worker, n_workers = (0, 1) if info is None else (info.id, info.num_workers)
         step = self.start_batch + worker
         while True:
-            yield self.batch(step * self.world_size + self.rank)
+            yield self.batch(step * world + rank)
             step += n_workers
 
 
@@ -219,18 +248,20 @@ class StreamData(L.LightningDataModule):
         self.pool, self.val_pool, self.codec = pool, val_pool, codec
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, prediction_length, seed, num_workers
         self.val_batches = val_batches
+        self._make_batch = functools.partial(training_batch, codec, prediction_length=prediction_length,
+                                             copy_length=copy_length)
 
     def train_dataloader(self):
         t = self.trainer
-        stream = WindowStream(self.pool, self.codec, self.batch_size, self.h, self.seed,
-                              start_batch=t.global_step, rank=t.global_rank, world_size=t.world_size,
-                              copy_length=self.copy_length, integrate_prob=self.integrate_prob)
+        windows = PoolWindows(self.pool, self.codec.context_length, self.h, integrate_prob=self.integrate_prob)
+        stream = WindowStream(windows, self._make_batch, self.batch_size, self.seed, start_batch=t.global_step,
+                              rank=t.global_rank, world_size=t.world_size)
         return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=self.num_workers,
                                            persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self):
-        stream = WindowStream(self.val_pool, self.codec, 64, self.h, seed=12345, missing_prob=0.0,
-                              copy_length=self.copy_length)
+        windows = PoolWindows(self.val_pool, self.codec.context_length, self.h, missing_prob=0.0)
+        stream = WindowStream(windows, self._make_batch, 64, seed=12345)
         batches = [stream.batch(i) for i in range(self.val_batches)]
         return torch.utils.data.DataLoader(batches, batch_size=None)
 
