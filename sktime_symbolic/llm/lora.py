@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import math
 import os
 import pickle
 import warnings
@@ -31,6 +30,7 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 
 from sktime_symbolic.llm.codec import word_level_tokenizer
 from sktime_symbolic.model.finetune import _quiet_lightning
+from sktime_symbolic.model.quantile_pretrain import warmup_cosine
 
 __all__ = [
     "TASKS",
@@ -233,16 +233,7 @@ class LoRAFineTuning(L.LightningModule):
     def configure_optimizers(self):
         params = [p for p in self.model.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(params, lr=self.lr, weight_decay=self.weight_decay)
-        warmup = max(1, self.max_steps // 10)
-
-        def schedule(step):
-            if step < warmup:
-                return (step + 1) / warmup
-            progress = min(1.0, (step - warmup) / max(1, self.max_steps - warmup))
-            return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return warmup_cosine(optimizer, max(1, self.max_steps // 10), self.max_steps)
 
     def on_save_checkpoint(self, checkpoint):
         trainable = {name for name, p in self.named_parameters() if p.requires_grad}

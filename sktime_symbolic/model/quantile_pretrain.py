@@ -164,24 +164,29 @@ class WindowStream(torch.utils.data.IterableDataset):
             step += n_workers
 
 
+def warmup_cosine(optimizer, warmup_steps: int, max_steps: int) -> dict:
+    """Lightning's optimizer config: ``optimizer`` with linear warm-up over ``warmup_steps``,
+    then cosine decay to 10% of its learning rate at ``max_steps``, stepped every step."""
+
+    def schedule(step):
+        if step < warmup_steps:
+            return (step + 1) / warmup_steps
+        progress = min(1.0, (step - warmup_steps) / max(1, max_steps - warmup_steps))
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+    return {"optimizer": optimizer, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+
+
 def warmup_cosine_adamw(module: L.LightningModule) -> dict:
-    """AdamW (no decay on gains and biases) with linear warm-up, then cosine decay to 10% at
-    ``max_steps``; reads ``lr``, ``weight_decay``, ``warmup_steps`` and ``max_steps`` from the
-    module's hyperparameters."""
+    """AdamW (no decay on gains and biases) under :func:`warmup_cosine`; reads ``lr``,
+    ``weight_decay``, ``warmup_steps`` and ``max_steps`` from the module's hyperparameters."""
     hp = module.hparams
     decay = [p for p in module.parameters() if p.ndim >= 2]
     no_decay = [p for p in module.parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=hp.lr, betas=(0.9, 0.95))
-
-    def schedule(step):
-        if step < hp.warmup_steps:
-            return (step + 1) / hp.warmup_steps
-        progress = min(1.0, (step - hp.warmup_steps) / max(1, hp.max_steps - hp.warmup_steps))
-        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
-    return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
+    return warmup_cosine(opt, hp.warmup_steps, hp.max_steps)
 
 
 class QuantileLM(L.LightningModule):
@@ -241,15 +246,12 @@ class QuantileLM(L.LightningModule):
 class StreamData(L.LightningDataModule):
     """Training stream from the pool (resumes at the restored global step) and fixed validation batches."""
 
-    def __init__(self, pool, val_pool, codec, batch_size, prediction_length, seed, num_workers, val_batches,
-                 copy_length=0, integrate_prob=0.0):
+    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, integrate_prob=0.0):
         super().__init__()
-        self.copy_length, self.integrate_prob = copy_length, integrate_prob
-        self.pool, self.val_pool, self.codec = pool, val_pool, codec
-        self.batch_size, self.h, self.seed, self.num_workers = batch_size, prediction_length, seed, num_workers
+        self.pool, self.val_pool, self.codec, self.integrate_prob = pool, val_pool, codec, integrate_prob
+        self.batch_size, self.h, self.seed, self.num_workers = batch_size, cfg.prediction_length, seed, num_workers
         self.val_batches = val_batches
-        self._make_batch = functools.partial(training_batch, codec, prediction_length=prediction_length,
-                                             copy_length=copy_length)
+        self._make_batch = batch_maker(codec, cfg)
 
     def train_dataloader(self):
         t = self.trainer
@@ -338,8 +340,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     hparams = dict(lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps)
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
-    data = StreamData(pool, val_pool, codec_obj, batch_size, cfg.prediction_length, seed, num_workers, val_batches,
-                      copy_length=cfg.copy_length, integrate_prob=integrate_prob)
+    data = StreamData(pool, val_pool, codec_obj, cfg, batch_size, seed, num_workers, val_batches,
+                      integrate_prob=integrate_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
