@@ -264,3 +264,21 @@ def test_integrated_training_windows_are_cumulative_sums_of_the_pool_series():
     start = [s for s in range(81) if np.allclose(integrated[s:s + 100], walk[0])]
     assert len(start) == 1 and np.allclose(integrated[start[0] + 100:start[0] + 120], walk[1])
     assert not np.allclose(np.diff(walk[0]), np.diff(plain[0]))
+
+
+def test_level_walk_windows_add_the_scaled_integral_of_a_second_pool_series():
+    from sktime_symbolic.model.quantile_pretrain import sample_window
+
+    pool = np.random.default_rng(0).standard_normal((1, 200)).astype(np.float32)  # both draws take row 0
+    ctx, hor = sample_window(pool, np.random.default_rng(3), 100, 20, 100, 0.0, level_walk_prob=1.0)
+    series = np.concatenate([ctx, hor])
+    x = pool[0].astype(np.float64)
+    walk = np.cumsum(x - x.mean())
+    # window = x + k * walk on one crop, k giving a spread in the documented 0.2-4.5 range
+    spreads = []
+    for s in range(81):
+        crop = slice(s, s + 120)
+        k = np.dot(series - x[crop], walk[crop]) / np.dot(walk[crop], walk[crop])
+        if np.allclose(series, x[crop] + k * walk[crop], atol=1e-6):
+            spreads.append(k * walk.std() / x.std())
+    assert len(spreads) == 1 and np.exp(-1.5) <= spreads[0] <= np.exp(1.5)

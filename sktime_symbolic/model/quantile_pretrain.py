@@ -59,16 +59,27 @@ def load_or_make_pool(path, n, seed, stream, progress=True) -> np.ndarray:
     return pool
 
 
-def sample_window(pool, rng, context_length, prediction_length, min_context, missing_prob, integrate_prob=0.0):
+def sample_window(pool, rng, context_length, prediction_length, min_context, missing_prob, integrate_prob=0.0,
+                  level_walk_prob=0.0):
     """One (context, horizon) pair from a random pool series, with random length and gaps.
 
     With probability ``integrate_prob`` the series is first integrated (cumulative sum of its
     deviations from its mean): the generators give mostly stationary series, and an
     integrated one is a random walk or a trend whose best forecast stays near the last value.
+    With probability ``level_walk_prob`` the integral of a second pool series is added as a
+    wandering level (its spread 0.2-4.5 times the series' own): seasonality riding on a
+    stochastic trend, the persistent, trending shape that real series have more often than
+    the generators give it.
     """
     series = pool[int(rng.integers(pool.shape[0]))].astype(np.float64)
     if integrate_prob and rng.random() < integrate_prob:
         series = np.cumsum(series - series.mean())
+    if level_walk_prob and rng.random() < level_walk_prob:
+        other = pool[int(rng.integers(pool.shape[0]))].astype(np.float64)
+        walk = np.cumsum(other - other.mean())
+        ratio = np.exp(rng.uniform(-1.5, 1.5))
+        if walk.std() > 0 and series.std() > 0:
+            series = series + walk * (ratio * series.std() / walk.std())
     # half the contexts are full length (what users pass), the rest spread down to min_context
     n_ctx = context_length if rng.random() < 0.5 else int(rng.integers(min_context, context_length + 1))
     start = int(rng.integers(0, series.size - n_ctx - prediction_length + 1))
@@ -115,13 +126,14 @@ class PoolWindows:
     """``windows(rng)``: one (context, horizon) pair of :func:`sample_window` from a synthetic pool."""
 
     def __init__(self, pool, context_length, prediction_length, min_context=32, missing_prob=0.2,
-                 integrate_prob=0.0):
+                 integrate_prob=0.0, level_walk_prob=0.0):
         self.pool, self.context_length, self.prediction_length = pool, context_length, prediction_length
         self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
+        self.level_walk_prob = level_walk_prob
 
     def __call__(self, rng):
         return sample_window(self.pool, rng, self.context_length, self.prediction_length, self.min_context,
-                             self.missing_prob, self.integrate_prob)
+                             self.missing_prob, self.integrate_prob, self.level_walk_prob)
 
 
 class WindowStream(torch.utils.data.IterableDataset):
@@ -246,16 +258,19 @@ class QuantileLM(L.LightningModule):
 class StreamData(L.LightningDataModule):
     """Training stream from the pool (resumes at the restored global step) and fixed validation batches."""
 
-    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, integrate_prob=0.0):
+    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, integrate_prob=0.0,
+                 level_walk_prob=0.0):
         super().__init__()
         self.pool, self.val_pool, self.codec, self.integrate_prob = pool, val_pool, codec, integrate_prob
+        self.level_walk_prob = level_walk_prob
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, cfg.prediction_length, seed, num_workers
         self.val_batches = val_batches
         self._make_batch = batch_maker(codec, cfg)
 
     def train_dataloader(self):
         t = self.trainer
-        windows = PoolWindows(self.pool, self.codec.context_length, self.h, integrate_prob=self.integrate_prob)
+        windows = PoolWindows(self.pool, self.codec.context_length, self.h, integrate_prob=self.integrate_prob,
+                              level_walk_prob=self.level_walk_prob)
         stream = WindowStream(windows, self._make_batch, self.batch_size, self.seed, start_batch=t.global_step,
                               rank=t.global_rank, world_size=t.world_size)
         return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=self.num_workers,
@@ -291,7 +306,7 @@ def build_codec(kind, pool, seed, **options):
 def pretrain(out, codec="piece", codec_options=None, model_options=None, max_steps=20000, max_minutes=None,
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
-             init_from=None, integrate_prob=0.0):
+             init_from=None, integrate_prob=0.0, level_walk_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -341,7 +356,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, cfg, batch_size, seed, num_workers, val_batches,
-                      integrate_prob=integrate_prob)
+                      integrate_prob=integrate_prob, level_walk_prob=level_walk_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
@@ -372,7 +387,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     card = {"name": export_name or f"symbolic-{codec}", "training_budget": {**budget, "batch_size": batch_size,
                                                                             "lr": lr, "seed": seed,
                                                                             "max_steps": max_steps,
-                                                                            "integrate_prob": integrate_prob},
+                                                                            "integrate_prob": integrate_prob,
+                                                                            "level_walk_prob": level_walk_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}); no real data in pretraining, codebook or model selection",
             "parameters": module.model.num_parameters()}
@@ -418,11 +434,14 @@ def main(argv=None):
     parser.add_argument("--init-from", default=None, help="start from these weights (name or directory)")
     parser.add_argument("--integrate-prob", type=float, default=0.0,
                         help="share of training series integrated into random walks / trends")
+    parser.add_argument("--level-walk-prob", type=float, default=0.0,
+                        help="share of training series given a wandering level (another series' integral)")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
-             export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob)
+             export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
+             level_walk_prob=args.level_walk_prob)
 
 
 if __name__ == "__main__":
