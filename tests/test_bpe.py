@@ -311,6 +311,36 @@ def test_save_load_round_trip_and_version_check(tmp_path, monkeypatch):
         MotifTokenizer.load(tmp_path / "other.npz")
 
 
+def _tampered(tmp_path, tok, **changes):
+    path = tmp_path / "tok.npz"
+    tok.save(path)
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays.update(changes)
+    np.savez(path, **arrays)
+    return path
+
+
+def test_load_rejects_inconsistent_tables_naming_the_file_and_the_table(tmp_path):
+    tok = MotifTokenizer(n_bins=22, p_min=3).fit(random_walks(10, 300, 9))
+    merges = tok.merges_
+    assert len(merges) > 2 and merges[:, 0].max() > K.N_SPECIAL + 22  # some merge builds on a motif
+    cases = {
+        "not built from earlier tokens": dict(merges=merges[::-1].copy()),  # a reordered merge list
+        "merge 0 joins": dict(merges=np.vstack([[0, 3], merges[1:]])),  # PAD is not a symbol
+        "merge_counts": dict(merge_counts=tok.merge_counts_[:-1]),
+        "conditional decoding": dict(cond_values=tok.cond_values_[:-1]),
+        "non-finite": dict(cond_values=np.where(np.eye(22, dtype=bool), np.nan, tok.cond_values_)),
+        "edges are not increasing": dict(edges=tok.quantizer_.edges_[::-1].copy()),
+        "integer table": dict(merges=merges.astype(np.float64)),
+    }
+    for message, change in cases.items():
+        with pytest.raises(ValueError, match=rf"tok\.npz is inconsistent: .*{message}"):
+            MotifTokenizer.load(_tampered(tmp_path, tok, **change))
+    # the untouched file still loads
+    assert MotifTokenizer.load(_tampered(tmp_path, tok)).vocab_size_ == tok.vocab_size_
+
+
 def test_conditional_decoding_lowers_held_out_mse_on_smooth_series():
     rng = np.random.default_rng(11)
     t = np.arange(2000)

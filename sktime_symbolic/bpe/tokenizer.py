@@ -450,13 +450,57 @@ class MotifTokenizer:
             if version != FORMAT_VERSION:
                 raise ValueError(f"{path} has format version {version}; this code reads version {FORMAT_VERSION}")
             tok = cls(**json.loads(str(data["params"])))
-            tok.quantizer_ = Quantizer(tok.n_bins, tok.distribution, tok.lb, tok.ub)
-            tok.quantizer_.edges_ = data["edges"].copy()
-            tok.quantizer_.centres_ = data["centres"].copy()
-            tok.quantizer_.max_error_ = tok.quantizer_._max_error(float(tok.lb), float(tok.ub))
-            merges = data["merges"]
-            tok._set_merges(merges[:, 0], merges[:, 1], data["merge_counts"])
-            tok.cond_values_ = data["cond_values"].copy()
-            tok.cond_counts_ = data["cond_counts"].copy()
-            tok.n_training_samples_, tok.n_training_tokens_ = (int(v) for v in data["training"])
+            arrays = {k: data[k].copy() for k in ("edges", "centres", "merges", "merge_counts", "cond_values",
+                                                  "cond_counts", "training")}
+        _check_tables(path, int(tok.n_bins), arrays)
+        tok.quantizer_ = Quantizer(tok.n_bins, tok.distribution, tok.lb, tok.ub)
+        tok.quantizer_.edges_ = arrays["edges"].astype(np.float64)
+        tok.quantizer_.centres_ = arrays["centres"].astype(np.float64)
+        tok.quantizer_.max_error_ = tok.quantizer_._max_error(float(tok.lb), float(tok.ub))
+        merges = arrays["merges"]
+        tok._set_merges(merges[:, 0], merges[:, 1], arrays["merge_counts"])
+        tok.cond_values_ = arrays["cond_values"]
+        tok.cond_counts_ = arrays["cond_counts"]
+        tok.n_training_samples_, tok.n_training_tokens_ = (int(v) for v in arrays["training"])
         return tok
+
+
+def _check_tables(path, n_bins, arrays):
+    """Internal consistency of a saved tokenizer's tables; a ValueError names the file and the table.
+
+    A merge list that was reordered or edited refers to tokens that do not exist yet, and would
+    decode to garbage (NaN) instead of failing.
+    """
+    def fail(what):
+        raise ValueError(f"{path} is inconsistent: {what}")
+
+    edges, centres = arrays["edges"], arrays["centres"]
+    if edges.shape != (n_bins - 1,) or centres.shape != (n_bins,):
+        fail(f"edges {edges.shape} and centres {centres.shape} do not fit n_bins={n_bins}")
+    if not (np.isfinite(edges).all() and np.isfinite(centres).all()):
+        fail("edges or centres are not finite")
+    if np.any(np.diff(edges) <= 0) or np.any(np.diff(centres) < 0):
+        fail("edges are not increasing or centres are not sorted")
+    merges, counts = arrays["merges"], arrays["merge_counts"]
+    if merges.ndim != 2 or merges.shape[1] != 2 or not np.issubdtype(merges.dtype, np.integer):
+        fail(f"merges must be an (n, 2) integer table, got dtype {merges.dtype}, shape {merges.shape}")
+    if counts.shape != (len(merges),) or np.any(counts < 0):
+        fail(f"merge_counts must hold {len(merges)} non-negative counts, got shape {counts.shape}")
+    n_tokens0 = N_SPECIAL + n_bins
+    if n_tokens0 + len(merges) > K.MAX_VOCAB:
+        fail(f"{len(merges)} merges exceed the 16-bit vocabulary")
+    # merge r may only join symbols or motifs made by merges before it
+    newest = n_tokens0 + np.arange(len(merges))[:, None]
+    bad = np.nonzero(((merges < N_SPECIAL) | (merges >= newest)).any(axis=1))[0]
+    if bad.size:
+        r = int(bad[0])
+        fail(f"merge {r} joins tokens {merges[r].tolist()}, not built from earlier tokens "
+             f"(ids {N_SPECIAL} .. {n_tokens0 + r - 1})")
+    cond_values, cond_counts = arrays["cond_values"], arrays["cond_counts"]
+    if cond_values.shape != (n_bins, n_bins) or cond_counts.shape != (n_bins, n_bins):
+        fail(f"the conditional decoding tables must be ({n_bins}, {n_bins}), got {cond_values.shape} and "
+             f"{cond_counts.shape}")
+    if not np.isfinite(cond_values).all() or np.any(cond_counts < 0):
+        fail("the conditional decoding table holds non-finite values or negative counts")
+    if arrays["training"].shape != (2,):
+        fail(f"training must hold 2 counts, got shape {arrays['training'].shape}")
