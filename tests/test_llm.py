@@ -31,6 +31,7 @@ from sktime_symbolic.llm.lora import (  # noqa: E402
     lora_model,
     mean_loss,
     save_adapter,
+    training_precision,
 )
 
 CPU = torch.device("cpu")
@@ -316,6 +317,15 @@ def test_qlora_needs_cuda_and_bitsandbytes(model_dir):
         load_base_model(model_dir, "causal-lm", tok, CPU, qlora="yes")
 
 
+def test_fine_tuning_runs_in_bf16_on_a_gpu_that_supports_it(monkeypatch):
+    cuda = torch.device("cuda", 0)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: True)
+    assert training_precision(cuda) == "bf16-mixed"
+    assert training_precision(CPU) == "32-true"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: False)
+    assert training_precision(cuda) == "32-true"
+
+
 def test_tokenizer_larger_than_the_model_vocabulary_is_an_error():
     config = GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=16)
     with pytest.raises(ValueError, match="the tokenizer has 40 entries but the model embeds only 16"):
@@ -375,6 +385,20 @@ def test_forecast_has_the_horizon_and_its_first_value_continues_the_series(fitte
     np.testing.assert_allclose(prediction.to_numpy(), np.median(paths, axis=0))
 
 
+def test_generation_masks_every_id_that_is_not_a_symbol(fitted_forecaster):
+    forecaster, _ = fitted_forecaster
+    codec = forecaster.codec_
+    symbols = set(codec.allowed_ids().tolist())
+    assert symbols == set(codec.token_ids_.tolist())
+    _, generations = forecaster.sample_paths(24, return_ids=True)
+    for ids in generations:
+        ids = ids.tolist()
+        n = next((k for k, i in enumerate(ids) if i not in symbols), len(ids))
+        assert n > 0, ids
+        # a sequence whose symbols cover the horizon stops; generate pads it to the longest one
+        assert all(i == codec.pad_id_ for i in ids[n:]), ids
+
+
 def test_sampled_continuations_give_quantiles_and_intervals(fitted_forecaster):
     forecaster, _ = fitted_forecaster
     fh = [1, 3, 6]
@@ -411,6 +435,17 @@ def test_forecaster_adapter_round_trip(fitted_forecaster, model_dir, tmp_path):
     pd.testing.assert_series_equal(loaded.predict(fh=[1, 2, 3]), forecaster.predict(fh=[1, 2, 3]))
 
 
+def test_device_auto_and_the_progress_bar(model_dir, capsys):
+    y = pd.Series(seasonal())
+    forecaster = _forecaster(model_dir, device="auto", progress=True, fine_tune_steps=2).fit(y)
+    assert forecaster.device_.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    shown = capsys.readouterr()
+    assert "train_loss" in shown.out + shown.err
+    _forecaster(model_dir, fine_tune_steps=2).fit(y)
+    quiet = capsys.readouterr()
+    assert "train_loss" not in quiet.out + quiet.err
+
+
 def test_forecaster_update_moves_the_forecast_origin(fitted_forecaster):
     import copy
 
@@ -433,6 +468,9 @@ def test_forecaster_update_moves_the_forecast_origin(fitted_forecaster):
     (dict(fine_tune_steps=-1), "fine_tune_steps must be >= 0"),
     (dict(device="no-such-device"), "device:"),
     (dict(target_modules=[]), "target_modules must be"),
+    # 4 special tokens, the 6 words of the task and the separator leave 3 entries of 14 for symbols
+    (dict(model=GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=14)),
+     "only 3 single-token vocabulary entries free for symbols"),
 ])
 def test_forecaster_bad_parameters(model_dir, params, match):
     model = params.pop("model", model_dir)
@@ -492,7 +530,8 @@ def test_classifier_rejects_missing_values_and_hub_ids(model_dir):
     with pytest.raises(ValueError, match="'meta-llama/Llama-2-7b' is not a local directory"):
         LLMABBAClassifier("meta-llama/Llama-2-7b", device="cpu").fit(X, y)
     X[1, 0, 3] = np.nan
-    with pytest.raises(ValueError):
+    # sktime refuses missing values before _fit (capability:missing_values is False)
+    with pytest.raises(ValueError, match="has missing values"):
         LLMABBAClassifier(model_dir, device="cpu").fit(X, y)
 
 

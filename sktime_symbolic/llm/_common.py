@@ -1,5 +1,5 @@
 """What the two LLM-ABBA estimators share: their parameter checks, the codec / model / adapter
-set-up of ``fit``, and saving the adapters.
+set-up of ``fit``, padded batches, their sktime test parameters, and saving the adapters.
 
 No transformers import at module level: the estimators import this when sktime_symbolic.llm
 is imported, and transformers is an optional dependency (the ``[llm]`` extra).
@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import torch
 
 from sktime_symbolic._validation import check_int, check_positive_int, check_real
 from sktime_symbolic.model._adapters import check_device, check_seed
 
 #: the sktime tags of both estimators' dependencies
 PYTHON_DEPENDENCIES = ["transformers", "peft"]
+#: the label of positions that carry no loss (transformers' ignore index)
+NO_LOSS = -100
 
 
 def tiny_test_config(vocab_size=160):
@@ -23,6 +26,62 @@ def tiny_test_config(vocab_size=160):
     from transformers import GPT2Config
 
     return GPT2Config(n_layer=1, n_embd=16, n_head=2, n_positions=256, vocab_size=vocab_size)
+
+
+def estimator_test_params(params, trained=None):
+    """sktime's two test parameter sets of an LLM-ABBA estimator, on CPU over :func:`tiny_test_config`.
+
+    The first is untrained (``fine_tune_steps=0``, sktime's checks fit it hundreds of times), the
+    second trained for one step on the increments chain with a seed of its own; ``params`` go
+    into both, ``trained`` into the second only.
+
+    Parameters
+    ----------
+    params : dict, the estimator's own parameters of both sets
+    trained : dict or None, more parameters of the second set
+
+    Returns
+    -------
+    list of two dict
+    """
+    base = {"model": tiny_test_config(), "alpha": 0.5, "lora_r": 2, "device": "cpu", **params}
+    return [{**base, "fine_tune_steps": 0},
+            {**base, "fine_tune_steps": 1, "fixed_point": False, "random_state": 3, **(trained or {})}]
+
+
+def padded_batch(rows, pad_id, position_labels=None):
+    """The id lists ``rows`` right-padded with ``pad_id`` into one batch of tensors.
+
+    Parameters
+    ----------
+    rows : list of lists of int
+    pad_id : int
+    position_labels : list of lists of int or None
+        One label per position of each row (as long as it); padding gets :data:`NO_LOSS`.
+
+    Returns
+    -------
+    dict with ``input_ids`` and ``attention_mask`` (and ``labels`` with ``position_labels``),
+    int64 tensors of shape (len(rows), longest row)
+
+    Examples
+    --------
+    >>> padded_batch([[5, 6, 7], [8]], 0, [[NO_LOSS, 6, 7], [8]])["labels"].tolist()
+    [[-100, 6, 7], [8, -100, -100]]
+    """
+    shape = (len(rows), max(len(r) for r in rows))
+    input_ids = torch.full(shape, int(pad_id), dtype=torch.long)
+    mask = torch.zeros(shape, dtype=torch.long)
+    for i, r in enumerate(rows):
+        input_ids[i, :len(r)] = torch.as_tensor(r, dtype=torch.long)
+        mask[i, :len(r)] = 1
+    batch = {"input_ids": input_ids, "attention_mask": mask}
+    if position_labels is not None:
+        labels = torch.full(shape, NO_LOSS, dtype=torch.long)
+        for i, r in enumerate(position_labels):
+            labels[i, :len(r)] = torch.as_tensor(r, dtype=torch.long)
+        batch["labels"] = labels
+    return batch
 
 
 class LLMABBAMixin:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sktime.classification.base import BaseClassifier
 
-from sktime_symbolic._validation import check_positive_int, check_series
-from sktime_symbolic.llm._common import PYTHON_DEPENDENCIES, LLMABBAMixin, tiny_test_config
+from sktime_symbolic._validation import check_positive_int
+from sktime_symbolic.llm._common import PYTHON_DEPENDENCIES, LLMABBAMixin, estimator_test_params, padded_batch
+from sktime_symbolic.llm.codec import complete_series
 from sktime_symbolic.model._adapters import check_seed
 
 DEFAULT_TASK = "Classify the time series from its symbols:"
@@ -137,19 +138,8 @@ class LLMABBAClassifier(LLMABBAMixin, BaseClassifier):
             instances = [list(instance) for instance in X]
         else:
             instances = [[frame[c].to_numpy() for c in frame.columns] for frame in X]
-        out = []
-        for i, channels in enumerate(instances):
-            checked = []
-            for c, values in enumerate(channels):
-                where = f"X: instance {i}, channel {c}"
-                values = check_series(values, where)
-                if np.isnan(values).any():
-                    raise ValueError(f"{where} contains NaN; LLM-ABBA symbolizes complete series only")
-                if values.shape[0] < 2:
-                    raise ValueError(f"{where} has length {values.shape[0]}; at least 2 values are needed")
-                checked.append(values)
-            out.append(checked)
-        return out
+        return [[complete_series(values, f"X: instance {i}, channel {c}") for c, values in enumerate(channels)]
+                for i, channels in enumerate(instances)]
 
     def _prompts(self, instances, ids=None):
         """One prompt (list of ids) per instance, channel by channel."""
@@ -165,13 +155,7 @@ class LLMABBAClassifier(LLMABBAMixin, BaseClassifier):
     def _batch(self, prompts, labels=None):
         import torch
 
-        width = max(len(p) for p in prompts)
-        input_ids = torch.full((len(prompts), width), self.codec_.pad_id_, dtype=torch.long)
-        mask = torch.zeros((len(prompts), width), dtype=torch.long)
-        for i, p in enumerate(prompts):
-            input_ids[i, :len(p)] = torch.as_tensor(p)
-            mask[i, :len(p)] = 1
-        batch = {"input_ids": input_ids, "attention_mask": mask}
+        batch = padded_batch(prompts, self.codec_.pad_id_)
         if labels is not None:
             batch["labels"] = torch.as_tensor(labels, dtype=torch.long)
         return batch
@@ -233,9 +217,4 @@ class LLMABBAClassifier(LLMABBAMixin, BaseClassifier):
         -------
         list of dict
         """
-        base = {"model": tiny_test_config(), "alpha": 0.5, "max_symbols": 64, "lora_r": 2, "batch_size": 4,
-                "device": "cpu"}
-        return [
-            {**base, "fine_tune_steps": 0},
-            {**base, "fine_tune_steps": 1, "fixed_point": False, "random_state": 5},
-        ]
+        return estimator_test_params({"max_symbols": 64, "batch_size": 4})

@@ -28,7 +28,7 @@ from sktime_symbolic.abba import JABBA
 from sktime_symbolic.abba.jabba import SymbolicRepresentation
 from sktime_symbolic.abba.symbols import default_alphabet
 
-__all__ = ["SymbolTokenCodec", "single_token_ids", "word_level_tokenizer"]
+__all__ = ["SymbolTokenCodec", "complete_series", "single_token_ids", "word_level_tokenizer"]
 
 #: special tokens of :func:`word_level_tokenizer`
 WORD_LEVEL_SPECIALS = {"pad_token": "<pad>", "unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"}
@@ -319,9 +319,7 @@ class SymbolTokenCodec:
         """:meth:`decode_continuation` of several generations after the same ``history``:
         array of shape (len(generations), horizon)."""
         self._check_fitted()
-        history = check_series(history, "history")
-        if np.isnan(history).any():
-            raise ValueError("history contains NaN; LLM-ABBA symbolizes complete series only")
+        history = complete_series(history, "history")
         codes = [self.codes(ids) for ids in generations]
         for c in codes:
             covered = int(np.rint(self.lengths_[c].sum()))
@@ -338,21 +336,36 @@ class SymbolTokenCodec:
         return np.stack([values[1:horizon + 1] for values in self.jabba_.inverse_transform(tails)])
 
 
+def complete_series(values, name):
+    """``values`` as a validated float64 series of at least 2 values without NaN, errors naming ``name``.
+
+    The polygonal chain of the symbolization needs every value, so a missing one is an error
+    (not skipped as elsewhere in sktime_symbolic).
+
+    Examples
+    --------
+    >>> complete_series([1, 2, 4], "y")
+    array([1., 2., 4.])
+    >>> complete_series([1.0, float("nan"), 2.0], "y")
+    Traceback (most recent call last):
+    ...
+    ValueError: y contains NaN at position 1; LLM-ABBA symbolizes complete series only
+    """
+    x = check_series(values, name)
+    if np.isnan(x).any():
+        raise ValueError(f"{name} contains NaN at position {int(np.argmax(np.isnan(x)))}; "
+                         "LLM-ABBA symbolizes complete series only")
+    if x.shape[0] < 2:
+        raise ValueError(f"{name} has length {x.shape[0]}; at least 2 values are needed")
+    return x
+
+
 def _checked_series(series):
-    """A list of validated float64 series; NaN is an error (the chain needs every value)."""
+    """A list of :func:`complete_series` from one series, a 2D array (a series per row) or a list."""
     if isinstance(series, np.ndarray) and series.ndim == 1:
         series = [series]
     if isinstance(series, np.ndarray) and series.ndim == 2:
         series = list(series)
     if not isinstance(series, (list, tuple)) or len(series) == 0:
         raise ValueError("series must be a non-empty list of 1D series")
-    out = []
-    for i, x in enumerate(series):
-        x = check_series(x, f"series {i}")
-        if np.isnan(x).any():
-            raise ValueError(f"series {i} contains NaN at position {int(np.argmax(np.isnan(x)))}; "
-                             "LLM-ABBA symbolizes complete series only")
-        if x.shape[0] < 2:
-            raise ValueError(f"series {i} has length {x.shape[0]}; at least 2 values are needed")
-        out.append(x)
-    return out
+    return [complete_series(x, f"series {i}") for i, x in enumerate(series)]

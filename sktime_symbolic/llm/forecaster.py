@@ -6,17 +6,22 @@ import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
-from sktime_symbolic._validation import check_positive_int, check_real, check_series
-from sktime_symbolic.llm._common import PYTHON_DEPENDENCIES, LLMABBAMixin, tiny_test_config
+from sktime_symbolic._validation import check_positive_int, check_real
+from sktime_symbolic.llm._common import (
+    NO_LOSS,
+    PYTHON_DEPENDENCIES,
+    LLMABBAMixin,
+    estimator_test_params,
+    padded_batch,
+)
+from sktime_symbolic.llm.codec import complete_series
 from sktime_symbolic.model._adapters import check_seed
 
 DEFAULT_TASK = "Forecast the symbols that follow:"
-# the label of positions that carry no loss (transformers' ignore index)
-_NO_LOSS = -100
 
 
 def _symbols_only(allowed, vocab_size):
-    """Logits processor that masks every id but ``allowed`` (the symbol tokens)."""
+    """Logits processor that masks every id but ``allowed`` (the codec's ``allowed_ids``)."""
     import torch
     from transformers import LogitsProcessor
 
@@ -205,14 +210,12 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
 
     def _make_batch(self, series_ids, index):
         """Training windows of batch ``index``: a pure function of ``random_state`` and ``index``."""
-        import torch
-
         codec, seed = self.codec_, check_seed(self.random_state)
         rng = np.random.default_rng([seed, 23, int(index)])
         # an origin is the number of context symbols (1 to all): a window may end without continuation
         origins = np.array([ids.shape[0] for ids in series_ids])
         cumulative = np.cumsum(origins)
-        head = codec.prompt([])
+        head, sep = codec.prompt([]), list(codec.separator_ids_)
         rows, labels = [], []
         for draw in rng.integers(0, cumulative[-1], size=int(self.batch_size)):
             s = int(np.searchsorted(cumulative, draw, side="right"))
@@ -220,22 +223,13 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
             ids = series_ids[s]
             context = ids[max(0, origin - int(self.context_symbols)):origin].tolist()
             target = ids[origin:origin + int(self.target_symbols)].tolist()
-            sep = list(codec.separator_ids_)
             rows.append(head + context + sep + target)
-            labels.append([_NO_LOSS] * len(head) + context + [_NO_LOSS] * len(sep) + target)
-        width = max(len(r) for r in rows)
-        input_ids = torch.full((len(rows), width), codec.pad_id_, dtype=torch.long)
-        label_ids = torch.full((len(rows), width), _NO_LOSS, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, (r, lab) in enumerate(zip(rows, labels)):
-            input_ids[i, :len(r)] = torch.as_tensor(r)
-            label_ids[i, :len(r)] = torch.as_tensor(lab)
-            mask[i, :len(r)] = 1
-        return {"input_ids": input_ids, "attention_mask": mask, "labels": label_ids}
+            labels.append([NO_LOSS] * len(head) + context + [NO_LOSS] * len(sep) + target)
+        return padded_batch(rows, codec.pad_id_, labels)
 
     def _fit(self, y, X=None, fh=None):
         self._check_params()
-        values = check_series(y.to_numpy(), "y")
+        values = complete_series(y.to_numpy(), "y")
         ids = self._setup([values])
         window = len(self.codec_.prompt([ids[0][:int(self.context_symbols)]])) + int(self.target_symbols)
         self._check_length(window, f"a training window of {self.context_symbols} context and "
@@ -271,7 +265,7 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
         self.check_is_fitted()
         horizon = check_positive_int("horizon", horizon)
         codec, model = self.codec_, self.model_
-        history = check_series(self._history.to_numpy(), "y")
+        history = complete_series(self._history.to_numpy(), "y")
         prompt = codec.prompt([codec.encode([history])[0][-int(self.context_symbols):]])
         self._check_length(len(prompt) + horizon, f"a forecast of {horizon} steps from {self.context_symbols} symbols")
         vocab_size = max(int(model.base_model.model.config.vocab_size), len(codec.tokenizer))
@@ -284,7 +278,7 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
             out = model.generate(
                 input_ids=input_ids, attention_mask=torch.ones_like(input_ids), do_sample=True,
                 temperature=float(self.temperature), top_k=0, top_p=1.0, max_new_tokens=horizon,
-                logits_processor=LogitsProcessorList([_symbols_only(codec.token_ids_, vocab_size)]),
+                logits_processor=LogitsProcessorList([_symbols_only(codec.allowed_ids(), vocab_size)]),
                 stopping_criteria=StoppingCriteriaList([_covers_horizon(steps_of_id, len(prompt), horizon)]),
                 pad_token_id=codec.pad_id_)
         generated = out[:, len(prompt):].cpu().numpy()
@@ -320,9 +314,5 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
         -------
         list of dict
         """
-        base = {"model": tiny_test_config(), "alpha": 0.5, "context_symbols": 16, "target_symbols": 4,
-                "n_samples": 3, "lora_r": 2, "batch_size": 2, "device": "cpu"}
-        return [
-            {**base, "fine_tune_steps": 0},
-            {**base, "fine_tune_steps": 1, "fixed_point": False, "random_state": 3, "temperature": 0.7},
-        ]
+        return estimator_test_params({"context_symbols": 16, "target_symbols": 4, "n_samples": 3, "batch_size": 2},
+                                     trained={"temperature": 0.7})

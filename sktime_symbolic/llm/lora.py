@@ -29,7 +29,7 @@ from peft import LoraConfig, PeftModel, TaskType, get_peft_model
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer, PretrainedConfig
 
 from sktime_symbolic.llm.codec import word_level_tokenizer
-from sktime_symbolic.model.finetune import _quiet_lightning
+from sktime_symbolic.model.finetune import quiet_lightning
 from sktime_symbolic.model.quantile_pretrain import warmup_cosine
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "lora_model",
     "mean_loss",
     "save_adapter",
+    "training_precision",
 ]
 
 #: what a model is loaded for: (transformers auto class, peft task type)
@@ -244,6 +245,12 @@ def _accelerator(device):
     return {"cpu": "cpu", "cuda": "gpu", "mps": "mps"}.get(device.type, device.type)
 
 
+def training_precision(device):
+    """Lightning's precision of :func:`fine_tune` on ``device``: bf16 mixed precision on a CUDA
+    device that supports it, else 32-bit."""
+    return "bf16-mixed" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "32-true"
+
+
 def fine_tune(model, make_batch, max_steps, device, lr=1e-4, seed=0, progress=False, checkpoint_dir=None,
               resume_from=None, weight_decay=0.0, trainer_kwargs=None):
     """Train the trainable weights of ``model`` (a peft model) in place for ``max_steps`` steps.
@@ -267,21 +274,20 @@ def fine_tune(model, make_batch, max_steps, device, lr=1e-4, seed=0, progress=Fa
     list of float, the training loss of every step (of this call)
     """
     module = LoRAFineTuning(model, lr=lr, weight_decay=weight_decay, max_steps=max_steps)
-    precision = "bf16-mixed" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "32-true"
     callbacks = []
     if checkpoint_dir is not None:
         callbacks.append(L.pytorch.callbacks.ModelCheckpoint(
             dirpath=str(checkpoint_dir), filename="step{step}", every_n_train_steps=max(1, max_steps // 10),
             save_top_k=1, save_last=True, auto_insert_metric_name=False))
     options = dict(max_steps=int(max_steps), accelerator=_accelerator(device),
-                   devices=[device.index or 0] if device.type == "cuda" else 1, precision=precision, logger=False,
-                   enable_checkpointing=checkpoint_dir is not None, callbacks=callbacks, enable_model_summary=False,
-                   enable_progress_bar=bool(progress), gradient_clip_val=1.0, num_sanity_val_steps=0,
-                   default_root_dir=None if checkpoint_dir is None else str(checkpoint_dir))
+                   devices=[device.index or 0] if device.type == "cuda" else 1, precision=training_precision(device),
+                   logger=False, enable_checkpointing=checkpoint_dir is not None, callbacks=callbacks,
+                   enable_model_summary=False, enable_progress_bar=bool(progress), gradient_clip_val=1.0,
+                   num_sanity_val_steps=0, default_root_dir=None if checkpoint_dir is None else str(checkpoint_dir))
     options.update(trainer_kwargs or {})
     L.seed_everything(int(seed), workers=True, verbose=False)
     model.train()
-    with contextlib.nullcontext() if progress else _quiet_lightning(), _quiet_transformers():
+    with contextlib.nullcontext() if progress else quiet_lightning(), _quiet_transformers():
         trainer = L.Trainer(**options)
         start = 0 if resume_from is None else int(torch.load(resume_from, map_location="cpu",
                                                               weights_only=False)["global_step"])

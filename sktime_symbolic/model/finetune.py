@@ -108,7 +108,7 @@ class SeriesWindows:
 
 
 @contextlib.contextmanager
-def _quiet_lightning():
+def quiet_lightning():
     """Silence Lightning's banners and its no-validation notice: estimators fine-tune inside
     ``fit``, possibly once per fold of a grid search, where they are noise."""
     logger = logging.getLogger("lightning.pytorch.utilities.rank_zero")
@@ -179,7 +179,7 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
                    if pipeline.device.type == "cpu" else "auto")
     options.update(trainer_kwargs or {})
     started = time.perf_counter()
-    with contextlib.nullcontext() if progress else _quiet_lightning():
+    with contextlib.nullcontext() if progress else quiet_lightning():
         trainer = L.Trainer(**options)
         trainer.fit(module, train_dataloaders=torch.utils.data.DataLoader(data, batch_size=None, num_workers=0))
     card = copy.deepcopy(pipeline.card)
