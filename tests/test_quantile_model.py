@@ -282,3 +282,12 @@ def test_level_walk_windows_add_the_scaled_integral_of_a_second_pool_series():
         if np.allclose(series, x[crop] + k * walk[crop], atol=1e-6):
             spreads.append(k * walk.std() / x.std())
     assert len(spreads) == 1 and np.exp(-1.5) <= spreads[0] <= np.exp(1.5)
+
+
+def test_the_pool_is_the_same_for_every_number_of_generating_processes():
+    one = make_pool(24, seed=0, stream=9, length=160, progress=False)
+    two = make_pool(24, seed=0, stream=9, length=160, progress=False, n_jobs=2)
+    np.testing.assert_array_equal(one, two)
+    assert one.shape == (24, 160) and not np.array_equal(one[0], one[1])
+    with pytest.raises(ValueError, match="n_jobs must be -1 or >= 1"):
+        make_pool(4, seed=0, stream=9, length=160, progress=False, n_jobs=0)
