@@ -31,8 +31,8 @@ from sktime_symbolic.llm.lora import (  # noqa: E402
     lora_model,
     mean_loss,
     save_adapter,
-    training_precision,
 )
+from sktime_symbolic.model.quantile_pretrain import training_precision  # noqa: E402
 
 CPU = torch.device("cpu")
 TEXTS = ["the quick brown fox jumps over the lazy dog", "Forecast the symbols that follow:",

@@ -30,7 +30,7 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 
 from sktime_symbolic.llm.codec import word_level_tokenizer
 from sktime_symbolic.model.finetune import quiet_lightning
-from sktime_symbolic.model.quantile_pretrain import warmup_cosine
+from sktime_symbolic.model.quantile_pretrain import training_precision, warmup_cosine
 
 __all__ = [
     "TASKS",
@@ -43,7 +43,6 @@ __all__ = [
     "lora_model",
     "mean_loss",
     "save_adapter",
-    "training_precision",
 ]
 
 #: what a model is loaded for: (transformers auto class, peft task type)
@@ -243,12 +242,6 @@ class LoRAFineTuning(L.LightningModule):
 
 def _accelerator(device):
     return {"cpu": "cpu", "cuda": "gpu", "mps": "mps"}.get(device.type, device.type)
-
-
-def training_precision(device):
-    """Lightning's precision of :func:`fine_tune` on ``device``: bf16 mixed precision on a CUDA
-    device that supports it, else 32-bit."""
-    return "bf16-mixed" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "32-true"
 
 
 def fine_tune(model, make_batch, max_steps, device, lr=1e-4, seed=0, progress=False, checkpoint_dir=None,

@@ -56,7 +56,8 @@ def make_pool(n: int, seed: int, stream: int, length: int = POOL_LENGTH, progres
     if workers < 1:
         raise ValueError(f"n_jobs must be -1 or >= 1, got {n_jobs!r}")
     # a few blocks per process keep the progress bar moving and the processes evenly loaded
-    bounds = np.linspace(0, n, min(n, 4 * workers) + 1 if workers > 1 else 2, dtype=int)
+    n_blocks = 1 if workers == 1 else 4 * workers
+    bounds = np.linspace(0, n, n_blocks + 1, dtype=int)
     blocks = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     out = np.empty((n, length), dtype=np.float32)
     jobs = Parallel(n_jobs=workers, return_as="generator")(
@@ -197,6 +198,12 @@ class WindowStream(torch.utils.data.IterableDataset):
             step += n_workers
 
 
+def training_precision(device) -> str:
+    """Lightning's precision for training on ``device`` (a torch.device): bf16 mixed precision on a
+    CUDA device that supports it, else 32-bit."""
+    return "bf16-mixed" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "32-true"
+
+
 def warmup_cosine(optimizer, warmup_steps: int, max_steps: int) -> dict:
     """Lightning's optimizer config: ``optimizer`` with linear warm-up over ``warmup_steps``,
     then cosine decay to 10% of its learning rate at ``max_steps``, stepped every step."""
@@ -277,21 +284,22 @@ class QuantileLM(L.LightningModule):
 
 
 class StreamData(L.LightningDataModule):
-    """Training stream from the pool (resumes at the restored global step) and fixed validation batches."""
+    """Training stream from the pool (resumes at the restored global step) and fixed validation batches.
 
-    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, integrate_prob=0.0,
-                 level_walk_prob=0.0):
+    ``window_options`` go to the training stream's :class:`PoolWindows` (``integrate_prob``,
+    ``level_walk_prob``); validation windows keep the defaults, so validation losses stay comparable.
+    """
+
+    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, **window_options):
         super().__init__()
-        self.pool, self.val_pool, self.codec, self.integrate_prob = pool, val_pool, codec, integrate_prob
-        self.level_walk_prob = level_walk_prob
+        self.pool, self.val_pool, self.codec, self.window_options = pool, val_pool, codec, window_options
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, cfg.prediction_length, seed, num_workers
         self.val_batches = val_batches
         self._make_batch = batch_maker(codec, cfg)
 
     def train_dataloader(self):
         t = self.trainer
-        windows = PoolWindows(self.pool, self.codec.context_length, self.h, integrate_prob=self.integrate_prob,
-                              level_walk_prob=self.level_walk_prob)
+        windows = PoolWindows(self.pool, self.codec.context_length, self.h, **self.window_options)
         stream = WindowStream(windows, self._make_batch, self.batch_size, self.seed, start_batch=t.global_step,
                               rank=t.global_rank, world_size=t.world_size)
         return torch.utils.data.DataLoader(stream, batch_size=None, num_workers=self.num_workers,
@@ -391,7 +399,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                         callbacks=callbacks, enable_progress_bar=progress, log_every_n_steps=10,
                         enable_model_summary=False, gradient_clip_val=1.0, val_check_interval=val_every,
                         check_val_every_n_epoch=None, num_sanity_val_steps=0,
-                        precision="bf16-mixed" if cuda else "32-true")
+                        precision=training_precision(torch.device("cuda" if cuda else "cpu")))
     started = time.perf_counter()
     trainer.fit(module, datamodule=data, ckpt_path=str(ckpt_path) if resume else None)
     trainer.save_checkpoint(ckpt_path)  # also when a chunk ends between checkpoints
