@@ -358,3 +358,47 @@ def test_representation_carries_the_piece_lengths():
     for rep in (model.fit_transform(X), model.transform(X)):
         np.testing.assert_array_equal(rep.piece_lengths, compress(X, tol=0.1).lengths)
         np.testing.assert_array_equal(np.add.reduceat(rep.piece_lengths, rep.offsets[:-1]) + 1, rep.n_points)
+
+
+SINE = np.sin(np.arange(120) / 4)
+
+
+@pytest.mark.parametrize("a", [1e-300, 1e-13, 1e-12, 1e-6, 1e6, 1e12, 1e154, 1e300])
+def test_symbols_and_reconstruction_do_not_depend_on_scale(a):
+    # the constant-series floor is relative: below 1e-12 a sine used to collapse to one symbol,
+    # and from 1e154 its variance overflowed into one piece and an all-NaN reconstruction
+    ref = JABBA(tol=0.05, alpha=0.3)
+    ref_rep = ref.fit_transform(SINE + 3)
+    model = JABBA(tol=0.05, alpha=0.3)
+    rep = model.fit_transform(a * SINE + 3 * a)
+    np.testing.assert_array_equal(rep.codes, ref_rep.codes)
+    np.testing.assert_array_equal(rep.piece_lengths, ref_rep.piece_lengths)
+    np.testing.assert_allclose(model.inverse_transform(rep) / a, ref.inverse_transform(ref_rep), rtol=1e-9)
+    assert model.n_symbols_ == ref.n_symbols_ > 1
+
+
+@pytest.mark.parametrize("c", [-1e6, 0.0, 1e6])
+def test_symbols_do_not_depend_on_the_level(c):
+    ref = JABBA(tol=0.05, alpha=0.3)
+    ref_rep = ref.fit_transform(SINE)
+    model = JABBA(tol=0.05, alpha=0.3)
+    rep = model.fit_transform(SINE + c)
+    np.testing.assert_array_equal(rep.codes, ref_rep.codes)
+    np.testing.assert_allclose(model.inverse_transform(rep) - c, ref.inverse_transform(ref_rep), atol=1e-9)
+
+
+def test_values_float64_cannot_compress_are_refused():
+    with pytest.raises(ValueError, match="series 1 has values of magnitude 1e.306, too large for float64"):
+        JABBA().fit([SINE, SINE * 1e306])
+    with pytest.raises(ValueError, match="too large for float64 arithmetic with normalize=False"):
+        compress(SINE * 1e120, tol=1e119)
+    with pytest.raises(ValueError, match="the series has a standard deviation of .*below the smallest normal"):
+        JABBA().fit(SINE * 1e-310)
+    fitted = JABBA(tol=0.05, alpha=0.3).fit(SINE)
+    with pytest.raises(ValueError, match="the series has values of magnitude 1e.306"):
+        fitted.transform(SINE * 1e306)
+    # a constant series of any magnitude is only centred
+    for level in (0.0, 1e-300, 1e300):
+        model = JABBA()
+        rep = model.fit_transform(np.full(20, level))
+        np.testing.assert_array_equal(model.inverse_transform(rep), np.full(20, level))

@@ -4,6 +4,8 @@ Everything here works on flat float64 buffers with ``offsets`` so that many seri
 unequal length are processed by one ``prange`` loop (threads release the GIL).
 """
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -60,15 +62,25 @@ def _compress_into(x, loc, scale, tol2, max_len, fixed_point, out_len, out_val):
 
 
 @njit(cache=True, nogil=True)
-def _mean_std(x):
+def _mean_std(x, peak):
+    """Mean and standard deviation of ``x``, whose largest magnitude is ``peak``.
+
+    Computed on ``x`` times a power of two that brings ``peak`` near 1: scaling by a power
+    of two is exact, so the result is the plain formula's wherever that does not overflow
+    or underflow, and finite for any finite ``x`` (squares of 1e154 would overflow).
+    """
+    # the exponent is clamped so that the factor and its inverse are normal numbers
+    e = min(max(math.frexp(peak)[1], -1000), 1000) if peak > 0.0 else 0
+    inv = math.ldexp(1.0, -e)
     mean = 0.0
     for v in x:
-        mean += v
+        mean += v * inv
     mean /= x.shape[0]
     var = 0.0
     for v in x:
-        var += (v - mean) * (v - mean)
-    return mean, np.sqrt(var / x.shape[0])
+        d = v * inv - mean
+        var += d * d
+    return math.ldexp(mean, e), math.ldexp(np.sqrt(var / x.shape[0]), e)
 
 
 @njit(cache=True, parallel=True, nogil=True)
@@ -77,12 +89,15 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
     consecutive series in parallel.
 
     With ``normalize`` each series is z-normalised first; a series whose standard
-    deviation is below ``std_floor * max(1, |mean|)`` counts as constant and is only
-    centred. Returns ``(lengths, values, piece_offsets, loc, scale, moments, bad)``;
+    deviation is at most ``std_floor`` times its largest magnitude counts as constant and is
+    only centred (a relative floor: the decision does not change when the series is
+    multiplied by any factor). Returns ``(lengths, values, piece_offsets, loc, scale,
+    moments, bad, peak)``;
     ``values`` are increments, or absolute end values (normalised) when ``fixed_point`` is
     set; ``moments`` are the sums of length, length**2, value and value**2 over all pieces
     (summed per series, then in series order, so they do not depend on ``n_blocks``);
-    ``bad[i]`` is the position of the first NaN or inf of series ``i``, or -1.
+    ``bad[i]`` is the position of the first NaN or inf of series ``i``, or -1; ``peak[i]``
+    its largest magnitude (up to its first NaN or inf).
 
     Each block writes its pieces one after another from the start of its share of the
     output (a series of n points has at most n - 1 pieces), then the blocks slide down
@@ -97,6 +112,7 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
     loc = np.zeros(n_series)
     scale = np.ones(n_series)
     bad = np.full(n_series, -1, dtype=np.int64)
+    peak = np.zeros(n_series)
     per_series = np.zeros((n_series, 4))
     tol2 = tol * tol
     # blocks hold about equal numbers of points
@@ -114,10 +130,11 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
                 if not np.isfinite(flat[t]):
                     bad[i] = t - lo
                     break
+                peak[i] = max(peak[i], abs(flat[t]))
             if normalize:
-                mean, std = _mean_std(flat[lo:hi])
+                mean, std = _mean_std(flat[lo:hi], peak[i])
                 loc[i] = mean
-                if std > std_floor * max(1.0, abs(mean)):
+                if std > std_floor * peak[i]:
                     scale[i] = std
             count = _compress_into(
                 flat[lo:hi], loc[i], scale[i], tol2, max_len, fixed_point,
@@ -144,7 +161,7 @@ def compress_many(flat, offsets, tol, max_len, fixed_point, normalize, std_floor
         for m in range(4):
             moments[m] += per_series[i, m]
     total = piece_offsets[n_series]
-    return lengths[:total], values[:total], piece_offsets, loc, scale, moments, bad
+    return lengths[:total], values[:total], piece_offsets, loc, scale, moments, bad, peak
 
 
 @njit(cache=True, nogil=True)

@@ -20,8 +20,17 @@ from sktime_symbolic.abba.symbols import check_alphabet, codes_to_strings, strin
 
 __all__ = ["ABBA", "JABBA", "Pieces", "SymbolicRepresentation", "compress"]
 
-# below this standard deviation a series counts as constant and is only centred
+# a series whose standard deviation is at most this fraction of its largest magnitude counts
+# as constant (rounding noise) and is only centred; relative, so no scale is singled out
 _STD_FLOOR = 1e-12
+# largest magnitude accepted: differences of two values and a reconstruction that drifts past
+# the data's range must stay finite (headroom of 2**10 below the largest float64)
+_MAX_ABS = np.finfo(np.float64).max / 2.0**10
+# the same without normalisation: the compression squares differences in the data's units and
+# multiplies them by squared piece lengths
+_MAX_ABS_RAW = 1e100
+# smallest standard deviation of a normalised series: its inverse must be finite
+_MIN_STD = np.finfo(np.float64).tiny
 
 
 @dataclass
@@ -108,7 +117,8 @@ def compress(X, tol=0.1, max_len=None, fixed_point=False, n_jobs=None):
 
     A piece grows while the squared Euclidean distance of its points from the straight
     line between its end points is at most ``(len - 1) * tol**2`` (``len`` = number of
-    time steps of the piece). The cost is O(n) per series.
+    time steps of the piece). The cost is O(n) per series. Values above ``1e100`` in
+    magnitude are a ValueError (the squared differences would overflow float64).
 
     Parameters
     ----------
@@ -144,19 +154,40 @@ def _compress_flat(batch, tol, max_len, fixed_point, normalize, n_jobs):
     limit = np.iinfo(np.int64).max if max_len is None else max_len
     # series are the unit of parallel work: one series runs on one thread
     with numba_threads(n_jobs, min(offsets.shape[0] - 1, flat.shape[0] // 50_000), 1):
-        lengths, values, piece_offsets, loc, scale, moments, bad = compress_many(
+        lengths, values, piece_offsets, loc, scale, moments, bad, peak = compress_many(
             flat, offsets, tol, limit, fixed_point, normalize, _STD_FLOOR, numba.get_num_threads()
         )
     if (bad >= 0).any():
         i = int(np.flatnonzero(bad >= 0)[0])
         kind = "NaN" if np.isnan(flat[offsets[i] + bad[i]]) else "inf"
         raise ValueError(f"{batch.name(i)} contains {kind} at position {int(bad[i])}")
+    _check_range(batch, peak, scale, normalize)
     n = max(lengths.shape[0], 1)
     second = moments[[1, 3]] / n
     var = second - (moments[[0, 2]] / n) ** 2
     # a coordinate in which all pieces are alike (up to rounding) is not scaled
     std = np.where(var > 1e-12 * second, np.sqrt(np.maximum(var, 0.0)), 1.0)
     return Pieces(lengths, values, piece_offsets, fixed_point), loc, scale, std
+
+
+def _check_range(batch, peak, scale, normalize):
+    """Raise a ValueError naming the first series whose magnitude float64 cannot compress.
+
+    ``peak`` and ``scale`` are the largest magnitude and the normalising scale of each series
+    (1 for a constant or unnormalised one).
+    """
+    limit = _MAX_ABS if normalize else _MAX_ABS_RAW
+    over = np.flatnonzero(peak > limit)
+    if over.size:
+        i = int(over[0])
+        extra = "" if normalize else " with normalize=False (squared differences overflow)"
+        raise ValueError(f"{batch.name(i)} has values of magnitude {peak[i]:.3g}, too large for float64 "
+                         f"arithmetic{extra}: at most {limit:.3g} is allowed; rescale the series")
+    under = np.flatnonzero(scale < _MIN_STD)
+    if under.size:
+        i = int(under[0])
+        raise ValueError(f"{batch.name(i)} has a standard deviation of {scale[i]:.3g}, below the smallest "
+                         f"normal float64 ({_MIN_STD:.3g}): normalising it would overflow; rescale the series")
 
 
 class JABBA:
@@ -185,7 +216,11 @@ class JABBA:
         Fixed-point chain (FAPCA): pieces are (length, absolute end value), so one wrong
         symbol does not shift the rest of the reconstruction.
     normalize : bool, default=True
-        z-normalise each series before compression (a constant series is only centred).
+        z-normalise each series before compression. A series whose standard deviation is at
+        most ``1e-12`` times its largest magnitude (rounding noise) counts as constant and is
+        only centred; the rule is relative, so symbols do not depend on the series' scale.
+        Values above about ``1.7e305`` in magnitude (``1e100`` with ``normalize=False``) are
+        a ValueError: float64 arithmetic on them would overflow.
     eta : float > 0, default=3.0, standard deviations of the ``alpha="auto"`` bound.
     alphabet : sequence of str or None
         Strings for the symbols (default: letters, digits, punctuation, then more
