@@ -83,6 +83,38 @@ def test_every_adapter_checks_model_name_and_device_with_one_message(adapter, pa
     assert str(error.value) == message
 
 
+@pytest.fixture
+def no_accelerator(monkeypatch):
+    """This machine as torch sees it without a GPU, whatever the machine running the tests has."""
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: None)
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+@pytest.mark.parametrize("device", ["cuda", "mps", "cuda:7"])
+def test_every_adapter_refuses_a_device_this_machine_lacks_before_any_work(adapter, device, no_accelerator):
+    # the estimator's case only constructs it: the error comes before training, not after
+    with pytest.raises(ValueError) as error:
+        _run(adapter, device=device)
+    assert str(error.value) == (f"device: {device!r} is not available on this machine (torch sees no accelerator); "
+                                "use 'cpu' or 'auto'")
+
+
+def test_a_device_index_past_the_visible_devices_is_refused(monkeypatch):
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: torch.device("cuda"))
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: 1)
+    assert check_device("cuda") == torch.device("cuda") and check_device("cuda:0") == torch.device("cuda:0")
+    for device in ("cuda:7", "mps"):
+        with pytest.raises(ValueError) as error:
+            check_device(device)
+        assert str(error.value) == (f"device: {device!r} is not available on this machine (torch sees 1 cuda "
+                                    "device); use 'cpu' or 'auto'")
+
+
+def test_device_auto_is_always_available():
+    assert check_device("auto") == torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert check_device(torch.device("cpu")) == torch.device("cpu")
+
+
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_every_adapter_names_a_directory_that_does_not_load(adapter, tmp_path):
     directory = tmp_path.resolve()

@@ -61,11 +61,26 @@ def check_model_name(model_name, must_exist=True):
 
 def check_device(device) -> torch.device:
     """``device`` resolved by :func:`~sktime_symbolic.model.pipeline.resolve_device` (``"auto"``:
-    CUDA when present, else CPU); a bad one is a ValueError starting ``device:``."""
+    CUDA when present, else CPU) and present on this machine; a bad one is a ValueError starting
+    ``device:``.
+
+    torch accepts any device string (``"cuda:7"`` on a CPU-only machine) and fails only at the
+    first tensor moved there, which for a training estimator comes after training; the
+    estimators check here instead, before any work.
+    """
     try:
-        return resolve_device(device)
+        resolved = resolve_device(device)
     except ValueError as error:
         raise ValueError(f"device: {error}") from error
+    if resolved.type != "cpu":
+        accelerator = torch.accelerator.current_accelerator(check_available=True)
+        count = 0 if accelerator is None else torch.accelerator.device_count()
+        if accelerator is None or accelerator.type != resolved.type or (resolved.index or 0) >= count:
+            seen = ("no accelerator" if accelerator is None
+                    else f"{count} {accelerator.type} device{'' if count == 1 else 's'}")
+            raise ValueError(f"device: {str(device)!r} is not available on this machine (torch sees {seen}); "
+                             "use 'cpu' or 'auto'")
+    return resolved
 
 
 def check_seed(seed, name="random_state") -> int:
