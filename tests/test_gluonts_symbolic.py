@@ -43,7 +43,9 @@ def _arrays(forecasts):
 
 
 def _same_forecasts(a, b):
-    return all(np.array_equal(x, y) for x, y in zip(_arrays(a), _arrays(b), strict=True))
+    # equal to float32 tolerance: kernels may round differently with the batch shape
+    return all(x.shape == y.shape and np.allclose(x, y, rtol=1e-5, atol=1e-6 * np.ptp(y))
+               for x, y in zip(_arrays(a), _arrays(b), strict=True))
 
 
 def _state(pipeline):

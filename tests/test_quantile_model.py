@@ -118,7 +118,8 @@ def test_quantiles_interpolated_and_samples_reproducible(pipeline):
     assert (np.diff(q, axis=1) >= 0).all()
     alone = pipeline.forecast(B[:80], 20, num_samples=7, seed=3)
     together = pipeline.forecast([B, B[:80]], 20, num_samples=7, seed=3)[1]
-    np.testing.assert_array_equal(alone, together)
+    # float32 kernels may round differently with the batch shape: equal to float32 tolerance
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6 * np.ptp(alone))
     assert not np.allclose(alone, pipeline.forecast(B[:80], 20, num_samples=7, seed=4))
     assert pipeline.embed([B, B[:50]]).shape == (2, 16)
 
