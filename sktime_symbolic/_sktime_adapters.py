@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sktime_symbolic._validation import check_series
+from sktime_symbolic._validation import check_series, check_time_index
 from sktime_symbolic.model._adapters import load_shared_model, pipeline_from_state
 
 _UNSET = object()
@@ -25,7 +25,9 @@ def frame_series(X: pd.DataFrame, where="X"):
     ``X`` is one series (a plain index) or a panel / hierarchy (a MultiIndex whose last level
     is time: sktime's ``pd-multiindex`` and ``pd_multiindex_hier``); row positions index
     ``X``'s rows, so results can be written back in place. Every array is checked by
-    :func:`~sktime_symbolic._validation.check_series` under its name.
+    :func:`~sktime_symbolic._validation.check_series` under its name, and the time index of
+    every series by :func:`~sktime_symbolic._validation.check_time_index` (the forecaster's
+    rule: no repeated time point, a DatetimeIndex has a regular frequency).
 
     Examples
     --------
@@ -38,7 +40,11 @@ def frame_series(X: pd.DataFrame, where="X"):
         levels = list(range(X.index.nlevels - 1))
         instances = X.groupby(level=levels[0] if len(levels) == 1 else levels, sort=False).indices.items()
         prefix = [(f"{where} instance {key!r}, ", rows) for key, rows in instances]
+        times = X.index.get_level_values(-1)
+        for key, rows in instances:
+            check_time_index(times[rows], f"{where} instance {key!r}")
     else:
+        check_time_index(X.index, where)
         prefix = [(f"{where} ", np.arange(len(X)))]
     names, positions, arrays = [], [], []
     for j, column in enumerate(X.columns):

@@ -16,6 +16,7 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "SeriesBatch",
@@ -25,6 +26,7 @@ __all__ = [
     "check_positive_number",
     "check_real",
     "check_series",
+    "check_time_index",
     "series_name",
     "split_series",
 ]
@@ -126,6 +128,34 @@ def check_series(values, name: str, dtype=np.float64) -> np.ndarray:
     if np.isnan(out).all():
         raise ValueError(f"{name} has no observed value (all NaN)")
     return out
+
+
+def check_time_index(times: pd.Index, where: str) -> pd.Index:
+    """``times`` if the models may read it as regular steps; a ValueError naming ``where`` if not.
+
+    The models see a series as values at equal steps. A time point that repeats is an error
+    for any index; a DatetimeIndex must have a frequency, set or inferred from its values
+    (``pd.infer_freq``; an index of fewer than three points is not checked). A PeriodIndex
+    or an integer index counts its steps itself.
+
+    Examples
+    --------
+    >>> times = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-04"])
+    >>> check_time_index(times, "y")
+    Traceback (most recent call last):
+    ...
+    ValueError: the time index of y has no regular frequency (none set and none can be inferred): its first step is 1 days 00:00:00, the step at 2020-01-02 00:00:00 is 2 days 00:00:00; the model reads regular steps: use a PeriodIndex, an integer index or a DatetimeIndex with a freq
+    """
+    if times.has_duplicates:
+        raise ValueError(f"the time index of {where} repeats {times[times.duplicated()][0]}: each time point "
+                         "must appear once")
+    if isinstance(times, pd.DatetimeIndex) and times.freq is None and len(times) >= 3 and pd.infer_freq(times) is None:
+        steps = times[1:] - times[:-1]
+        k = int(np.argmax(steps != steps[0]))  # unsorted or calendar-irregular: some step differs
+        raise ValueError(f"the time index of {where} has no regular frequency (none set and none can be inferred): its "
+                         f"first step is {steps[0]}, the step at {times[k]} is {steps[k]}; the model reads regular "
+                         "steps: use a PeriodIndex, an integer index or a DatetimeIndex with a freq")
+    return times
 
 
 def _one_series(x, name, min_length):

@@ -125,3 +125,57 @@ def test_missing_and_infinite_values_are_errors():
     fitted = _detector().fit(y)
     with pytest.raises(ValueError, match="missing value"):
         fitted.predict(with_nan)
+
+
+def _spiked(n=200):
+    y = np.sin(2 * np.pi * np.arange(n) / 24)
+    y[150] += 2
+    return y
+
+
+@pytest.mark.parametrize("a, c", [(1e-12, 0.0), (1e-9, 0.0), (1.0, 1e9), (1e6, -3e6), (1e12, 5e12)])
+def test_scores_do_not_change_under_a_y_plus_c(a, c):
+    # the band's floor was 1e-8 * (1 + |median|): at level 1e9 or amplitude 1e-9 the spike scored 0.2, not 27
+    detector = _detector(stride=8, threshold=2.5)
+    y = _spiked()
+    reference = _scores(detector.fit(pd.Series(y)), pd.Series(y))
+    x = pd.Series(a * y + c)
+    scores = _scores(detector.fit(x), x)
+    # the detector itself is scale-free; the model normalises each context, and a last-bit difference
+    # of the normalised values may move a discrete step of it (a piece boundary), by ~0.005 here
+    np.testing.assert_allclose(scores, reference, rtol=1e-3, atol=0.02)
+    assert detector.predict(x)["ilocs"].tolist() == [150]
+
+
+def test_a_constant_series_scores_zero_and_sets_no_threshold():
+    flat = pd.Series(np.full(120, 5.0))
+    # its 0.99 quantile of scores was 1.6e-6, after which a change of 0.001 flagged most points
+    with pytest.raises(ValueError, match=r"threshold='auto' gives 0: the 0.99 quantile of the training scores is 0"):
+        _detector().fit(flat)
+    fixed = _detector(stride=8, threshold=2.5).fit(flat)
+    assert (_scores(fixed, flat) == 0).all() and len(fixed.predict(flat)) == 0
+
+
+def test_a_panel_is_refused_by_name():
+    panel = pd.concat({f"s{i}": pd.DataFrame({"a": _sine(n=80, seed=i).to_numpy()}) for i in range(2)},
+                      names=["id", "t"])
+    with pytest.raises(ValueError, match="X is a panel .several instances.; SymbolicFMAnomalyDetector scores one"):
+        _detector(threshold=1.0).fit(panel)
+    fitted = _detector(threshold=1.0).fit(_sine(n=80))
+    with pytest.raises(ValueError, match="X is a panel"):
+        fitted.predict(panel)
+
+
+def test_repeated_and_irregular_time_points_are_refused():
+    # the forecaster's rule: the model reads regular steps
+    times = pd.date_range("2020-01-01", periods=100, freq="h")
+    values = _sine(n=100).to_numpy()
+    repeated = pd.Series(values, index=times.insert(50, times[50])[:-1])
+    with pytest.raises(ValueError, match="the time index of X repeats 2020-01-03 02:00:00"):
+        _detector(threshold=1.0).fit(repeated)
+    irregular = pd.Series(values, index=times.delete(40).append(pd.DatetimeIndex(["2021-01-01"])))
+    with pytest.raises(ValueError, match="the time index of X has no regular frequency"):
+        _detector(threshold=1.0).fit(irregular)
+    fitted = _detector(threshold=1.0).fit(pd.Series(values, index=times))
+    with pytest.raises(ValueError, match="no regular frequency"):
+        fitted.predict_scores(irregular)

@@ -173,3 +173,37 @@ def test_bad_input_errors():
         _imputer(max_gap=0).fit_transform(y)
     with pytest.raises(ValueError, match="cannot be loaded"):
         _imputer(model_name="no-such-model").fit_transform(y)
+
+
+def test_repeated_and_irregular_time_points_are_refused():
+    # the forecaster's rule: the model reads regular steps
+    times = pd.date_range("2020-01-01", periods=120, freq="h")
+    values = _seasonal(n=120).to_numpy()
+    values[30:35] = np.nan
+    repeated = pd.Series(values, index=times.insert(60, times[60])[:-1])
+    with pytest.raises(ValueError, match="the time index of X repeats 2020-01-03 12:00:00"):
+        _imputer().fit_transform(repeated)
+    irregular = pd.Series(values, index=times.delete(40).append(pd.DatetimeIndex(["2021-01-01"])))
+    with pytest.raises(ValueError, match="the time index of X has no regular frequency"):
+        _imputer().fit_transform(irregular)
+    panel = pd.concat({"a": pd.DataFrame({"v": values}, index=times),
+                       "b": pd.DataFrame({"v": values}, index=irregular.index)}, names=["id", "time"])
+    with pytest.raises(ValueError, match="the time index of X instance 'b' has no regular frequency"):
+        _imputer().fit_transform(panel)
+
+
+def test_a_single_observed_value_is_no_side_to_forecast_from():
+    # the forecast from one value is flat with an interval of zero width (the imputer gave width 1e-12)
+    alone = np.full(40, np.nan)
+    alone[0] = 2.0
+    with pytest.raises(ValueError, match=r"X column 'y' has a gap at positions 1 to 39 with 1 observed value\(s\) "
+                                         r"before it and 0 after it .*at least 2 observed values on one side"):
+        _imputer(return_intervals=True).fit_transform(pd.DataFrame({"y": alone}))
+    # a gap after a single value is forecast from the values after it alone, like a leading gap
+    x = _seasonal(n=120, seed=5).to_numpy()
+    gappy = x.copy()
+    gappy[1:20] = np.nan
+    out = _imputer(return_intervals=True).fit_transform(pd.DataFrame({"y": gappy}))
+    backward = _median(gappy[20:][::-1], 19)[::-1]
+    np.testing.assert_allclose(out["y"].to_numpy()[1:20], backward, rtol=1e-5, atol=1e-6 * np.ptp(x))
+    assert (out["y_upper"] - out["y_lower"]).to_numpy()[1:20].min() > 0.01 * np.ptp(x)

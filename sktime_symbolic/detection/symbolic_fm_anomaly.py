@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sktime.datatypes import check_is_scitype
 from sktime.detection.base import BaseDetector
 
 from sktime_symbolic._sktime_adapters import frame_series
@@ -11,7 +12,8 @@ from sktime_symbolic._validation import check_int, check_positive_int, check_rea
 from sktime_symbolic.model._adapters import INTERVAL_LEVELS, forecast_quantiles, load_shared_model
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 
-# a constant context gets a forecast of zero spread; the floor keeps its scores finite
+# a constant context gets a forecast of zero spread; a floor of this fraction of the column's
+# range keeps its scores finite, and scales with the column so that scores do not depend on units
 _SPREAD_FLOOR = 1e-8
 
 
@@ -30,13 +32,20 @@ class SymbolicFMAnomalyDetector(BaseDetector):
     are forecast from the values after them. Only a series shorter than ``2 * min_context``
     has values with fewer than ``min_context`` neighbours on both sides; those score 0.
 
+    The band is at least ``1e-8`` times the range of the column (a constant context forecasts
+    a band of zero width), and a constant column scores 0 throughout: scores do not change when
+    a column is replaced by ``a * y + c`` (``a > 0``), up to the float32 arithmetic of the model.
+
     Columns of a multivariate series are scored on their own; a time point's score is the
     largest over its columns. ``predict`` returns the time points (ilocs) scoring above the
     threshold: with ``threshold="auto"`` the ``threshold_quantile`` quantile of the scores of
-    the series given to ``fit`` (over its scored values), else the given number. Missing
-    values are not allowed (impute first, e.g. with
+    the series given to ``fit`` (over its scored values), else the given number; a quantile
+    of 0 (a constant series) is a ValueError, as every change would then be an anomaly.
+    Missing values are not allowed (impute first, e.g. with
     :class:`~sktime_symbolic.transformations.SymbolicFMImputer`); ``X`` is scored on its
-    own, without the series seen in ``fit``.
+    own, without the series seen in ``fit``. ``X`` is one series: a panel is a ValueError
+    (score its instances one by one), and so are a repeated time point and a DatetimeIndex
+    without a regular frequency (the forecaster's rule, as the model reads regular steps).
 
     Parameters
     ----------
@@ -120,6 +129,14 @@ class SymbolicFMAnomalyDetector(BaseDetector):
         check_positive_int("batch_size", self.batch_size)
         return load_shared_model(self.model_name, self.device)
 
+    def _check_X(self, X):
+        """sktime's input check and conversion; a panel is refused by name first (sktime's
+        conversion to the inner single-series frame fails with a message that does not say why)."""
+        if check_is_scitype(X, scitype="Panel"):
+            raise ValueError(f"X is a panel (several instances); {type(self).__name__} scores one series, "
+                             "univariate or multivariate: score each instance on its own")
+        return super()._check_X(X)
+
     def _scores(self, X):
         """``(scores, scored)`` of the time points of ``X``: the score and whether a forecast gave it."""
         # predict_points and predict_segments pass X on unconverted
@@ -146,19 +163,22 @@ class SymbolicFMAnomalyDetector(BaseDetector):
         contexts = [series[c, backward][max(0, t - width):t] for c, backward, t in windows]
         levels = (INTERVAL_LEVELS[0], 0.5, INTERVAL_LEVELS[1])
         quantiles, _ = forecast_quantiles(pipe, contexts, stride, levels, self.batch_size)
+        floor = [_SPREAD_FLOOR * np.ptp(x) for x in arrays]
         for (c, backward, t), (low, median, high) in zip(windows, quantiles):
             target = series[c, backward][t:t + stride]
             k = len(target)
-            spread = np.maximum(high[:k] - low[:k], _SPREAD_FLOOR * (1 + np.abs(median[:k])))
             where = n - 1 - np.arange(t, t + k) if backward else np.arange(t, t + k)
-            scores[where, c] = np.abs(target - median[:k]) / spread
             scored[where] = True
+            if floor[c] > 0:  # a constant column: no value deviates, its scores stay 0
+                spread = np.maximum(high[:k] - low[:k], floor[c])
+                scores[where, c] = np.abs(target - median[:k]) / spread
         return scores.max(axis=1), scored
 
     def _fit(self, X, y=None):
         """Set ``threshold_``: the given one, or the ``threshold_quantile`` of the scores of ``X``."""
         if self.threshold != "auto":
             self._checked_pipeline()
+            frame_series(X)  # a given threshold needs no scores, but bad input is still an error
             self.threshold_ = float(self.threshold)
             return self
         scores, scored = self._scores(X)
@@ -168,6 +188,10 @@ class SymbolicFMAnomalyDetector(BaseDetector):
                              f"{int(self.min_context) + 1} values are needed); fit on a longer series or give a "
                              "threshold")
         self.threshold_ = float(np.quantile(scores[scored], float(self.threshold_quantile)))
+        if self.threshold_ == 0:
+            raise ValueError(f"threshold='auto' gives 0: the {self.threshold_quantile} quantile of the training "
+                             "scores is 0 (X is constant where scored), so any change would be an anomaly; fit on "
+                             "a series that varies or give a threshold")
         return self
 
     def _predict(self, X):

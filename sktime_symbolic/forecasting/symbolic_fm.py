@@ -8,6 +8,7 @@ from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
 from sktime_symbolic._sktime_adapters import PipelinePickling
+from sktime_symbolic._validation import check_time_index
 from sktime_symbolic.model._adapters import (
     check_device,
     check_fit_strategy,
@@ -20,12 +21,6 @@ from sktime_symbolic.model._adapters import (
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-
-
-def _check_unique_times(times: pd.Index, where: str):
-    if times.has_duplicates:
-        raise ValueError(f"the time index of {where} repeats {times[times.duplicated()][0]}: each time point "
-                         "must appear once")
 
 
 def _instance_levels(index: pd.MultiIndex):
@@ -205,11 +200,11 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
             return check_forecastable(values, where) if forecast else values
 
         if not isinstance(y.index, pd.MultiIndex):
-            _check_unique_times(y.index, "y")
+            check_time_index(y.index, "y")
             return None, [checked(y.iloc[:, 0].to_numpy(), "y")], [y.index[-1]]
         keys, arrays, lasts = [], [], []
         for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
-            _check_unique_times(frame.index.get_level_values(-1), f"y[{key!r}]")
+            check_time_index(frame.index.get_level_values(-1), f"y[{key!r}]")
             for c in y.columns:
                 arrays.append(checked(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else f"y[{key!r}, {c!r}]"))
             keys.append(key)

@@ -8,7 +8,13 @@ from sktime.transformations.base import BaseTransformer
 
 from sktime_symbolic._sktime_adapters import frame_series
 from sktime_symbolic._validation import check_int, check_positive_int
-from sktime_symbolic.model._adapters import INTERVAL_LEVELS, check_seed, forecast_quantiles, load_shared_model
+from sktime_symbolic.model._adapters import (
+    INTERVAL_LEVELS,
+    MIN_OBSERVED,
+    check_seed,
+    forecast_quantiles,
+    load_shared_model,
+)
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL
 
 METHODS = ("median", "sample")
@@ -42,8 +48,12 @@ class SymbolicFMImputer(BaseTransformer):
     series of its own); the two forecasts are blended with weights linear in the distance to
     the gap's edges. At the ``k``-th of ``L`` missing values (``k = 0 .. L-1``) the forward
     forecast has weight ``(L - k) / (L + 1)`` and the backward one ``(k + 1) / (L + 1)``, so
-    each forecast counts most next to the observations it starts from. A leading gap (no value
-    before it) is the backward forecast alone, a trailing gap the forward one alone.
+    each forecast counts most next to the observations it starts from. A side whose context
+    holds fewer than two observed values is not forecast from (from one value the forecast is
+    flat with an interval of zero width, a false certainty the forecaster refuses too): a
+    leading gap, or one after a single value, is the backward forecast alone, a trailing gap,
+    or one before a single value, the forward one alone, and a gap with fewer than two
+    observed values on both sides is a ValueError naming it.
 
     All gaps of all series and columns are forecast in one batched pipeline call (forward and
     backward contexts together; with ``method="sample"`` and ``return_intervals=True`` a
@@ -55,7 +65,9 @@ class SymbolicFMImputer(BaseTransformer):
 
     Observed values are returned unchanged. Columns are imputed independently; panels and
     hierarchies are imputed natively (one call for all instances), instances of unequal
-    length allowed. ``fit`` learns nothing (zero-shot): ``transform`` works on any data.
+    length allowed. The model reads regular steps: a repeated time point or a DatetimeIndex
+    without a regular frequency is a ValueError (the forecaster's rule). ``fit`` learns nothing
+    (zero-shot): ``transform`` works on any data.
 
     Parameters
     ----------
@@ -148,16 +160,26 @@ class SymbolicFMImputer(BaseTransformer):
         check_positive_int("batch_size", self.batch_size)
         return load_shared_model(self.model_name, self.device)
 
-    def _gaps(self, names, arrays):
-        """``(series, start, stop)`` of every gap; a gap longer than ``max_gap`` is an error."""
+    def _gaps(self, names, arrays, width):
+        """``(series, start, stop, forward, backward)`` of every gap, ``forward`` and ``backward``
+        whether the context of ``width`` values on that side holds :data:`MIN_OBSERVED` observed
+        values; a gap longer than ``max_gap`` or with neither side is an error."""
         gaps = []
         for i, x in enumerate(arrays):
-            starts, stops = _runs(np.isnan(x))
+            missing = np.isnan(x)
+            starts, stops = _runs(missing)
             for a, b in zip(starts.tolist(), stops.tolist()):
                 if self.max_gap is not None and b - a > self.max_gap:
                     raise ValueError(f"{names[i]} has a gap of {b - a} missing values at positions {a} to {b - 1}; "
                                      f"max_gap is {self.max_gap}")
-                gaps.append((i, a, b))
+                before = int(np.count_nonzero(~missing[max(0, a - width):a]))
+                after = int(np.count_nonzero(~missing[b:b + width]))
+                if max(before, after) < MIN_OBSERVED:
+                    raise ValueError(f"{names[i]} has a gap at positions {a} to {b - 1} with {before} observed "
+                                     f"value(s) before it and {after} after it (within {width} values); imputing "
+                                     f"needs at least {MIN_OBSERVED} observed values on one side (from one, the "
+                                     "forecast is flat with an interval of zero width)")
+                gaps.append((i, a, b, before >= MIN_OBSERVED, after >= MIN_OBSERVED))
         return gaps
 
     def _forecasts(self, pipe, contexts, horizon):
@@ -179,15 +201,15 @@ class SymbolicFMImputer(BaseTransformer):
         if not gaps:
             return filled, lower, upper
         width = pipe.context_length
-        forward = [g for g in gaps if g[1] > 0]
-        backward = [g for g in gaps if g[2] < len(arrays[g[0]])]
-        contexts = [arrays[i][max(0, a - width):a] for i, a, _ in forward]
-        contexts += [arrays[i][b:b + width][::-1] for i, _, b in backward]
-        values, lo, hi = self._forecasts(pipe, contexts, max(b - a for _, a, b in gaps))
+        forward = [g for g in gaps if g[3]]
+        backward = [g for g in gaps if g[4]]
+        contexts = [arrays[i][max(0, a - width):a] for i, a, *_ in forward]
+        contexts += [arrays[i][b:b + width][::-1] for i, _, b, *_ in backward]
+        values, lo, hi = self._forecasts(pipe, contexts, max(b - a for _, a, b, *_ in gaps))
         forward_row = {g: r for r, g in enumerate(forward)}
         backward_row = {g: r for r, g in enumerate(backward, start=len(forward))}
         for g in gaps:
-            i, a, b = g
+            i, a, b = g[:3]
             rows = forward_row.get(g), backward_row.get(g), b - a
             filled[i][a:b] = _blend(values, *rows)
             if self.return_intervals:
@@ -202,7 +224,7 @@ class SymbolicFMImputer(BaseTransformer):
         if self.return_intervals and clash:
             raise ValueError(f"return_intervals adds the columns {bounds}, but X already has {clash}")
         names, positions, arrays = frame_series(X)
-        filled, lower, upper = self._fill(pipe, arrays, self._gaps(names, arrays))
+        filled, lower, upper = self._fill(pipe, arrays, self._gaps(names, arrays, pipe.context_length))
         values = np.empty(X.shape)
         bands = np.empty((len(X), 2 * X.shape[1]))
         for i, (rows, j) in enumerate(positions):
