@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import lightning as L
@@ -25,7 +24,7 @@ from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, chec
 from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline
 from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
-from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon
+from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon, quiet_lightning
 from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, batch_maker
 
 
@@ -45,17 +44,39 @@ class UnivariateTarget(MapTransformation):
     >>> entry = next(iter(UnivariateTarget().apply([{"target": [1.0, np.nan, 3.0]}], is_train=True)))
     >>> entry["target"].dtype
     dtype('float64')
+    >>> list(UnivariateTarget().apply([{"target": [1.0, 2.0]}, {"target": [1.0, np.inf]}], is_train=True))
+    Traceback (most recent call last):
+    ...
+    ValueError: entry 1 (item_id None): target contains inf; only NaN (missing) is allowed
     """
 
     @validated()
     def __init__(self) -> None:
         pass
 
+    def __call__(self, data_it, is_train: bool):
+        # errors name an entry by its position in the dataset, as the predictor's do: item_id is often absent
+        for index, data in enumerate(data_it):
+            yield self._checked(data, f"entry {index}")
+
     def map_transform(self, data, is_train: bool):
-        where = f"entry with item_id {data.get('item_id')!r}" if isinstance(data, dict) else "entry"
+        return self._checked(data, "entry")
+
+    @staticmethod
+    def _checked(data, where):
+        if isinstance(data, dict):
+            where = f"{where} (item_id {data.get('item_id')!r})"
         target = checked_target(data, where)
         # a new dict: the caller's entries stay as they were
         return {**data, "target": target}
+
+
+def _checked_entries(transformation, dataset, name):
+    """The transformed entries of ``dataset``; a bad entry is a ValueError naming ``name`` and the entry."""
+    try:
+        return list(transformation.apply(dataset, is_train=True))
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from error
 
 
 class SymbolicFMEstimator(PyTorchLightningEstimator):
@@ -262,8 +283,9 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         if from_predictor is not None and not isinstance(from_predictor, SymbolicFMPredictor):
             raise ValueError(f"from_predictor must be a SymbolicFMPredictor, got {type(from_predictor).__name__}")
         transformation = self.create_transformation()
-        train_entries = list(transformation.apply(training_data, is_train=True))
-        val_entries = None if validation_data is None else list(transformation.apply(validation_data, is_train=True))
+        train_entries = _checked_entries(transformation, training_data, "training_data")
+        val_entries = (None if validation_data is None
+                       else _checked_entries(transformation, validation_data, "validation_data"))
         if val_entries is not None and not val_entries:
             raise ValueError("validation data is empty")
         L.seed_everything(self.seed, workers=True, verbose=False)
@@ -285,13 +307,13 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
                 checkpoint = L.pytorch.callbacks.ModelCheckpoint(
                     dirpath=self._checkpoint_dir(scratch), filename="best-{step}-{val_loss:.4f}",
                     monitor="val_loss", mode="min", save_top_k=1)
-            trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None))
-            started = time.perf_counter()
-            with warnings.catch_warnings():
-                # the module always defines validation_step; validating is optional here
-                warnings.filterwarnings("ignore", message=".*no `val_dataloader`.*")
+            # Lightning's accelerator and tip lines and its notices (no val_dataloader: validating is
+            # optional here) say nothing a user can act on; its progress bar stays
+            with quiet_lightning():
+                trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None))
+                started = time.perf_counter()
                 trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=ckpt_path)
-            wall_time = time.perf_counter() - started
+                wall_time = time.perf_counter() - started
             best = checkpoint.best_model_path if val_loader is not None else ""
             if best:
                 module.load_state_dict(torch.load(best, map_location="cpu", weights_only=True)["state_dict"])

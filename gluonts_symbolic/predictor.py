@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from gluonts.core.component import validated
-from gluonts.core.serde import dump_json, load_json
+from gluonts.core.serde import decode, dump_json
 from gluonts.model.forecast import QuantileForecast, SampleForecast
 from gluonts.model.predictor import Predictor, RepresentablePredictor
 
@@ -226,15 +227,18 @@ class SymbolicFMPredictor(RepresentablePredictor):
         path = Path(path)
         if not (path / "predictor.json").is_file():
             raise ValueError(f"{path} lacks predictor.json; not a serialized SymbolicFMPredictor")
+        device = None if device is None else str(check_device(device))
         try:
-            saved = load_json((path / "predictor.json").read_text())
+            saved = json.loads((path / "predictor.json").read_text())
+            if device is not None:
+                # before serde builds the predictor, which checks the saved device (maybe a GPU this machine lacks)
+                saved["kwargs"]["device"] = device
+            saved = decode(saved)
         except Exception as error:  # serde raises JSON, key and import errors alike
             raise ValueError(f"{path / 'predictor.json'} is corrupt: {type(error).__name__}: {error}") from error
         if not isinstance(saved, cls):
             raise ValueError(f"{path} holds a {type(saved).__name__}, not a {cls.__name__}")
         kwargs = dict(saved.__init_args__)
-        if device is not None:
-            kwargs["device"] = str(check_device(device))
         if (path / PIPELINE_DIR).is_dir():
             kwargs["pipeline"] = load_pretrained(path / PIPELINE_DIR, device=kwargs["device"])
         return cls(**kwargs)

@@ -1,6 +1,7 @@
 """GluonTS predictor and estimator over the symbolic foundation model."""
 
 import json
+import warnings
 
 import lightning as L
 import numpy as np
@@ -472,6 +473,32 @@ def test_estimator_data_errors(train, val, match, data):
                                     trainer_kwargs={"accelerator": "cpu"})
     with pytest.raises(ValueError, match=match):
         estimator.train(data if train is None else train, validation_data=val)
+
+
+@pytest.mark.parametrize("bad_in", ["training_data", "validation_data"])
+def test_estimator_names_a_bad_entry_by_its_position(bad_in, data):
+    # no item_id, as in many datasets: the position tells which entry it is
+    entries = [{"start": START, "target": np.ones(50)}, {"start": START, "target": [1.0, np.inf, 2.0]}]
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=1, batch_size=2, device="cpu",
+                                    trainer_kwargs={"accelerator": "cpu"})
+    train, val = (entries, None) if bad_in == "training_data" else (data, entries)
+    with pytest.raises(ValueError) as error:
+        estimator.train(train, validation_data=val)
+    assert str(error.value) == f"{bad_in}: entry 1 (item_id None): target contains inf; only NaN (missing) is allowed"
+
+
+def test_estimator_trains_without_lightning_chatter(data, capfd):
+    estimator = SymbolicFMEstimator(prediction_length=H, max_steps=2, batch_size=2, device="cpu",
+                                    trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.train(data, validation_data=data)
+        estimator.train(data)  # without validation: Lightning's no-val_dataloader notice
+    # Lightning's handlers write to the stderr of import time: capfd reads the file descriptors
+    out, err = capfd.readouterr()
+    for line in ("GPU available", "TPU available", "litlogger", "`Trainer.fit` stopped"):
+        assert line not in out + err
+    assert not [w for w in caught if "LeafSpec" in str(w.message) or "val_dataloader" in str(w.message)]
 
 
 def test_train_from_needs_symbolic_predictor(data):
