@@ -115,6 +115,22 @@ def test_device_auto_is_always_available():
     assert check_device(torch.device("cpu")) == torch.device("cpu")
 
 
+def test_no_loader_unpickles_a_file():
+    """Saved models, predictors and adapters are JSON, npz (read with allow_pickle=False, numpy's
+    default) and safetensors: loading one from someone else runs no code of theirs."""
+    import re
+    from pathlib import Path
+
+    import gluonts_symbolic
+    import sktime_symbolic
+
+    unpickling = re.compile(r"pickle\.loads?\(|Unpickler|allow_pickle=True|joblib\.load|dill\.|cloudpickle")
+    roots = [Path(sktime_symbolic.__file__).parent, Path(gluonts_symbolic.__file__).parent]
+    hits = [f"{path}:{n}: {line.strip()}" for root in roots for path in sorted(root.rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if unpickling.search(line)]
+    assert hits == []
+
+
 @pytest.mark.parametrize("adapter", ADAPTERS)
 def test_every_adapter_names_a_directory_that_does_not_load(adapter, tmp_path):
     directory = tmp_path.resolve()

@@ -292,7 +292,8 @@ def test_checkpoints_hold_the_trainable_weights_and_resume(model_dir, tmp_path):
     fine_tune(model, lambda i: batches[0], 4, CPU, checkpoint_dir=tmp_path)
     last = tmp_path / "last.ckpt"
     assert last.is_file()
-    checkpoint = torch.load(last, map_location="cpu", weights_only=False)
+    # tensors and plain values only: it loads weights-only, as fine_tune's resume reads it
+    checkpoint = torch.load(last, map_location="cpu", weights_only=True)
     assert checkpoint["global_step"] == 4
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert {k.removeprefix("model.") for k in checkpoint["state_dict"]} == trainable
@@ -433,6 +434,180 @@ def test_forecaster_adapter_round_trip(fitted_forecaster, model_dir, tmp_path):
     assert loaded.losses_ == []
     np.testing.assert_array_equal(loaded.codec_.token_ids_, forecaster.codec_.token_ids_)
     pd.testing.assert_series_equal(loaded.predict(fh=[1, 2, 3]), forecaster.predict(fh=[1, 2, 3]))
+
+
+@pytest.fixture(scope="module")
+def saved_adapter(fitted_forecaster, tmp_path_factory):
+    return fitted_forecaster[0].save_adapter(tmp_path_factory.mktemp("shared") / "adapter")
+
+
+def _load_adapter_into_forecaster(model_dir, directory):
+    return _forecaster(model_dir, adapter=directory, fine_tune_steps=0).fit(pd.Series(seasonal(level=50.0)))
+
+
+class _RunsCode:
+    """Unpickling this creates ``marker``: proof that a loader ran code from a file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+def test_adapter_files_are_data_only(saved_adapter):
+    files = {p.name for p in saved_adapter.iterdir()}
+    assert {"symbol_codec.json", "symbol_codec.npz", "tokenizer.json", "adapter_config.json",
+            "adapter_model.safetensors"} <= files
+    assert not [name for name in files if name.endswith((".pkl", ".bin", ".pt", ".ckpt"))]
+
+
+def test_a_pickled_codec_is_refused_unread(model_dir, saved_adapter, tmp_path):
+    import pickle
+    import shutil
+
+    directory, marker = tmp_path / "adapter", tmp_path / "code-ran"
+    shutil.copytree(saved_adapter, directory)
+    # a directory that only holds a pickled codec (the format of earlier versions, or a tampered one)
+    for name in ("symbol_codec.json", "symbol_codec.npz"):
+        (directory / name).unlink()
+    (directory / "symbol_codec.pkl").write_bytes(pickle.dumps(_RunsCode(marker)))
+    with pytest.raises(ValueError) as error:
+        _load_adapter_into_forecaster(model_dir, directory)
+    assert str(error.value) == (f"adapter directory {str(directory)!r} holds symbol_codec.pkl, the pickled codec of an "
+                                "earlier version, whose format is not supported (unpickling a file runs code from "
+                                "it): fit again and save_adapter")
+    assert not marker.exists()
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _npz_of_objects(path, marker):
+    # an object array is stored pickled: np.load(allow_pickle=True) would create the marker
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["token_ids"] = np.array([_RunsCode(marker)], dtype=object)
+    np.savez(path, **arrays)
+
+
+def _swap_symbols(path):
+    import json
+
+    saved = json.loads(path.read_text())
+    saved["fitted"]["symbols"] = saved["fitted"]["symbols"][::-1]
+    path.write_text(json.dumps(saved))
+
+
+def _short_centers(path):
+    with np.load(path) as data:
+        arrays = dict(data)
+    arrays["centers"] = arrays["centers"][:-1]
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("name, tamper, problem", [
+    ("tokenizer.json", _truncate, "is corrupt: EOF while parsing"),
+    ("tokenizer_config.json", _truncate, "is corrupt: JSONDecodeError"),
+    ("adapter_config.json", _truncate, "is corrupt: JSONDecodeError"),
+    ("adapter_model.safetensors", _truncate, "is corrupt: Error while deserializing header"),
+    ("symbol_codec.json", _truncate, "is not a valid saved symbol codec: JSONDecodeError"),
+    ("symbol_codec.json", _swap_symbols, "its symbols are not the tokenizer's entries of the saved token ids"),
+    ("symbol_codec.npz", _truncate, "is corrupt: BadZipFile"),
+    ("symbol_codec.npz", _short_centers, "holds tables that do not fit together"),
+    ("symbol_codec.npz", "objects", "is corrupt: ValueError: Object arrays cannot be loaded when allow_pickle=False"),
+])
+def test_a_damaged_adapter_file_is_a_value_error_naming_it(model_dir, saved_adapter, tmp_path, name, tamper, problem):
+    import shutil
+
+    directory, marker = tmp_path / "adapter", tmp_path / "code-ran"
+    shutil.copytree(saved_adapter, directory)
+    if tamper == "objects":
+        _npz_of_objects(directory / name, marker)
+    else:
+        tamper(directory / name)
+    with pytest.raises(ValueError) as error:
+        _load_adapter_into_forecaster(model_dir, directory)
+    assert str(error.value).startswith(f"{directory / name}") and problem in str(error.value)
+    assert not marker.exists()
+
+
+def test_a_pickle_beside_the_codec_files_is_never_read(model_dir, saved_adapter, tmp_path):
+    import pickle
+    import shutil
+
+    directory, marker = tmp_path / "adapter", tmp_path / "code-ran"
+    shutil.copytree(saved_adapter, directory)
+    for name in ("symbol_codec.pkl", "adapter_model.bin", "training_args.bin"):
+        (directory / name).write_bytes(pickle.dumps(_RunsCode(marker)))
+    _load_adapter_into_forecaster(model_dir, directory)
+    assert not marker.exists()
+
+
+def test_codec_save_and_load_give_the_same_symbols_and_values(tmp_path):
+    tok = word_level_tokenizer(200, ["Forecast:", ";"])
+    series = [seasonal(seed=s) for s in range(3)]
+    for fixed_point in (True, False):
+        codec = SymbolTokenCodec(tok, alpha=0.1, task="Forecast:", fixed_point=fixed_point).fit(series)
+        loaded = SymbolTokenCodec.load(codec.save(tmp_path / str(fixed_point)), tok)
+        new = seasonal(n=150, seed=7)
+        ids = codec.encode([new])[0]
+        np.testing.assert_array_equal(loaded.encode([new])[0], ids)
+        np.testing.assert_array_equal(loaded.decode_continuation(new, ids[:10], 8),
+                                      codec.decode_continuation(new, ids[:10], 8))
+        assert loaded.prompt([ids[:4]]) == codec.prompt([ids[:4]]) and loaded.symbols_ == codec.symbols_
+
+
+@pytest.mark.parametrize("estimator_class", [LLMABBAForecaster, LLMABBAClassifier])
+@pytest.mark.parametrize("device", ["cuda", "mps", "cuda:7"])
+def test_a_device_this_machine_lacks_is_refused_before_the_model_loads(estimator_class, device, monkeypatch):
+    from sktime_symbolic.llm import lora
+
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: None)
+    monkeypatch.setattr(lora, "load_base_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    X, y = waves(6, length=48)
+    params = estimator_class.get_test_params()[0]
+    with pytest.raises(ValueError) as error:
+        if estimator_class is LLMABBAForecaster:
+            estimator_class(**{**params, "device": device}).fit(pd.Series(seasonal()))
+        else:
+            estimator_class(**{**params, "device": device}).fit(X, y)
+    assert str(error.value) == (f"device: {device!r} is not available on this machine (torch sees no accelerator); "
+                                "use 'cpu' or 'auto'")
+
+
+def _daily(values, start="2020-01-01"):
+    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="D"))
+
+
+@pytest.mark.parametrize("times, message", [
+    (pd.date_range("2020-01-01", periods=200, freq="D").delete(100).append(pd.DatetimeIndex(["2021-01-01"])),
+     "the time index of y has no regular frequency (none set and none can be inferred): its first step is 1 days "
+     "00:00:00, the step at 2020-04-09 00:00:00 is 2 days 00:00:00"),
+    (pd.date_range("2020-01-01", periods=199, freq="D").append(pd.DatetimeIndex(["2020-07-17"])),
+     "the time index of y repeats 2020-07-17 00:00:00: each time point must appear once"),
+])
+def test_forecaster_refuses_an_irregular_or_repeated_time_index_at_fit(times, message):
+    params = LLMABBAForecaster.get_test_params()[0]
+    with pytest.raises(ValueError) as error:
+        LLMABBAForecaster(**params).fit(pd.Series(seasonal(), index=times), fh=[1, 2])
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("new, message", [
+    (_daily([1.0, np.inf], "2020-07-19"), "y contains inf"),
+    (_daily([1.0, np.nan], "2020-07-19"), "cannot handle missing data"),
+    (_daily([1.0], "2020-08-01"), "the time index of the history updated with y has no regular frequency"),
+])
+def test_forecaster_refuses_a_bad_update_and_keeps_its_state(new, message):
+    forecaster = LLMABBAForecaster(**LLMABBAForecaster.get_test_params()[0]).fit(_daily(seasonal()), fh=[1, 2])
+    expected, cutoff = forecaster.predict(), forecaster.cutoff
+    with pytest.raises(ValueError, match=message):
+        forecaster.update(new, update_params=False)
+    assert forecaster.cutoff.equals(cutoff)
+    pd.testing.assert_series_equal(forecaster.predict(), expected)
 
 
 def test_device_auto_and_the_progress_bar(model_dir, capsys):

@@ -19,14 +19,17 @@ Framework-free apart from the tokenizer (any ``transformers`` tokenizer, or one 
 
 from __future__ import annotations
 
+import json
 import numbers
+from pathlib import Path
 
 import numpy as np
 
 from sktime_symbolic._validation import check_real, check_series
 from sktime_symbolic.abba import JABBA
+from sktime_symbolic.abba.digitization import Codebook
 from sktime_symbolic.abba.jabba import SymbolicRepresentation
-from sktime_symbolic.abba.symbols import default_alphabet
+from sktime_symbolic.abba.symbols import check_alphabet, default_alphabet
 
 __all__ = ["SymbolTokenCodec", "complete_series", "single_token_ids", "word_level_tokenizer"]
 
@@ -34,6 +37,9 @@ __all__ = ["SymbolTokenCodec", "complete_series", "single_token_ids", "word_leve
 WORD_LEVEL_SPECIALS = {"pad_token": "<pad>", "unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"}
 # vocabulary entries checked per tokenizer call while looking for single-token entries
 _CHUNK = 4096
+#: files of a saved codec (:meth:`SymbolTokenCodec.save`): settings and symbols, and the codebook's arrays
+CODEC_JSON, CODEC_ARRAYS = "symbol_codec.json", "symbol_codec.npz"
+_CODEC_FORMAT = "llm-abba-symbol-codec/1"
 
 
 def _text_ids(tokenizer, text, name):
@@ -223,26 +229,33 @@ class SymbolTokenCodec:
         self.fit_encode(series)
         return self
 
-    def fit_encode(self, series):
-        """Fit, then return the symbol token ids of every series (a list of int64 arrays)."""
+    def _jabba(self):
+        """An unfitted JABBA of the codec's settings (checked), and the reserved (non-symbol) ids."""
         check_real(self.tol, "tol", low=0, low_inclusive=False)
         check_real(self.alpha, "alpha", low=0, low_inclusive=False)
         if not isinstance(self.fixed_point, (bool, np.bool_)):
             raise ValueError(f"fixed_point must be a bool, got {self.fixed_point!r}")
         task_ids, separator_ids, bos, pad = self._prompt_parts()
+        self.task_ids_, self.separator_ids_, self.bos_id_, self.pad_id_ = task_ids, separator_ids, bos, pad
+        reserved = set(task_ids) | set(separator_ids) | {pad} | ({bos} if bos is not None else set())
         jabba = JABBA(tol=self.tol, method="greedy", alpha=self.alpha, scl=self.scl, fixed_point=bool(self.fixed_point),
                       normalize=True, n_jobs=self.n_jobs)
-        rep = jabba.fit_transform(_checked_series(series))
-        reserved = set(task_ids) | set(separator_ids) | {pad} | ({bos} if bos is not None else set())
-        ids = np.asarray(self._alphabet_ids(jabba.n_symbols_, reserved), dtype=np.int64)
+        return jabba, reserved
+
+    def _set_symbols(self, jabba, ids):
         self.jabba_ = jabba
         self.token_ids_ = ids
         self.symbols_ = self.tokenizer.convert_ids_to_tokens(ids.tolist())
         self.lengths_ = jabba.centers_[:, 0].copy()
-        self.task_ids_, self.separator_ids_, self.bos_id_, self.pad_id_ = task_ids, separator_ids, bos, pad
         size = max(len(self.tokenizer), int(ids.max()) + 1)
         self._code_of = np.full(size, -1, dtype=np.int64)
         self._code_of[ids] = np.arange(ids.shape[0])
+
+    def fit_encode(self, series):
+        """Fit, then return the symbol token ids of every series (a list of int64 arrays)."""
+        jabba, reserved = self._jabba()
+        rep = jabba.fit_transform(_checked_series(series))
+        self._set_symbols(jabba, np.asarray(self._alphabet_ids(jabba.n_symbols_, reserved), dtype=np.int64))
         return self._ids_of(rep)
 
     @property
@@ -252,6 +265,105 @@ class SymbolTokenCodec:
     def _check_fitted(self):
         if not hasattr(self, "jabba_"):
             raise ValueError("this SymbolTokenCodec is not fitted yet; call fit first")
+
+    # ------------------------------------------------------------------ files
+
+    def save(self, directory):
+        """Write the fitted codec, without its tokenizer, to ``directory``: the settings and symbols
+        to :data:`CODEC_JSON`, the codebook's arrays to :data:`CODEC_ARRAYS`.
+
+        Data only, no pickle: loading a codec from someone else runs no code of theirs.
+
+        Parameters
+        ----------
+        directory : str or path
+
+        Returns
+        -------
+        pathlib.Path, the directory
+        """
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        jabba = self.jabba_
+        settings = {"tol": float(self.tol), "alpha": float(self.alpha), "scl": float(self.scl),
+                    "fixed_point": bool(self.fixed_point),
+                    "alphabet": None if self.alphabet is None else [str(a) for a in self.alphabet],
+                    "task": self.task, "separator": self.separator,
+                    "n_jobs": None if self.n_jobs is None else int(self.n_jobs)}
+        # JABBA has no public state: what its fit sets besides centers_ (the aggregation radius,
+        # the piece scaling and the codebook's search grid), read in one place here and in load
+        fitted = {"symbols": list(self.symbols_), "jabba_alpha": float(jabba.alpha_),
+                  "jabba_std": [float(v) for v in jabba._std], "jabba_cell": float(jabba._codebook.cell)}
+        (directory / CODEC_JSON).write_text(
+            json.dumps({"format": _CODEC_FORMAT, "settings": settings, "fitted": fitted}, indent=2))
+        np.savez(directory / CODEC_ARRAYS, token_ids=self.token_ids_, centers=jabba.centers_,
+                 codebook_centers=jabba._codebook.centers)
+        return directory
+
+    @classmethod
+    def load(cls, directory, tokenizer):
+        """The codec :meth:`save` wrote to ``directory``, over ``tokenizer`` (the one it was fitted with).
+
+        A missing or damaged file, tables that do not fit together, or a tokenizer whose entries
+        are not the saved symbols is a ValueError naming the file.
+
+        Parameters
+        ----------
+        directory : str or path
+        tokenizer : transformers tokenizer
+
+        Returns
+        -------
+        SymbolTokenCodec
+        """
+        directory = Path(directory)
+        json_path, arrays_path = directory / CODEC_JSON, directory / CODEC_ARRAYS
+        for path in (json_path, arrays_path):
+            if not path.is_file():
+                raise ValueError(f"{path} is missing: not a codec written by SymbolTokenCodec.save")
+        try:
+            saved = json.loads(json_path.read_text(encoding="utf-8"))
+            if saved.get("format") != _CODEC_FORMAT:
+                raise ValueError(f"format {saved.get('format')!r} is not {_CODEC_FORMAT!r}")
+            fitted = saved["fitted"]
+            codec = cls(tokenizer, **saved["settings"])
+            jabba, reserved = codec._jabba()
+            p = jabba._check_params()
+            symbols = [str(t) for t in fitted["symbols"]]
+            alpha, std, cell = (check_real(fitted["jabba_alpha"], "jabba_alpha", low=0),
+                                [check_real(v, "jabba_std", low=0, low_inclusive=False) for v in fitted["jabba_std"]],
+                                check_real(fitted["jabba_cell"], "jabba_cell", low=0, low_inclusive=False))
+            if len(std) != 2:
+                raise ValueError(f"jabba_std holds {len(std)} values, not 2")
+        except (AttributeError, KeyError, TypeError, ValueError) as error:  # JSON and Unicode errors are ValueErrors
+            raise ValueError(f"{json_path} is not a valid saved symbol codec: {type(error).__name__}: "
+                             f"{error}") from error
+        try:
+            with np.load(arrays_path, allow_pickle=False) as data:
+                ids, centers, grid = (data[k] for k in ("token_ids", "centers", "codebook_centers"))
+        except Exception as error:  # np.load raises zip, OS, key and value errors on damaged files
+            raise ValueError(f"{arrays_path} is corrupt: {type(error).__name__}: {error}") from error
+        n = ids.shape[0] if ids.ndim == 1 else 0
+        if not (n and ids.dtype.kind in "iu" and centers.shape == (n, 2) and grid.shape == (n, 2)
+                and centers.dtype.kind == "f" and grid.dtype.kind == "f"
+                and np.isfinite(centers).all() and np.isfinite(grid).all() and (centers[:, 0] > 0).all()):
+            raise ValueError(f"{arrays_path} holds tables that do not fit together: token_ids {ids.dtype}{ids.shape}, "
+                             f"centers {centers.dtype}{centers.shape}, codebook_centers {grid.dtype}{grid.shape}; "
+                             "expected n >= 1 integer ids and two (n, 2) float tables, finite, lengths positive")
+        if ids.min() < 0 or ids.max() >= len(tokenizer) or np.unique(ids).shape[0] != n or reserved & set(ids.tolist()):
+            raise ValueError(f"{arrays_path}: token_ids must be {n} distinct ids of the tokenizer's {len(tokenizer)} "
+                             "entries, none of the task text, separator or special tokens")
+        if tokenizer.convert_ids_to_tokens(ids.tolist()) != symbols:
+            raise ValueError(f"{json_path}: its symbols are not the tokenizer's entries of the saved token ids; the "
+                             "tokenizer does not belong to this codec")
+        # what JABBA's fit sets (see save)
+        jabba.centers_, jabba.n_symbols_, jabba.alpha_ = centers.astype(np.float64), n, alpha
+        jabba.alphabet_ = check_alphabet(jabba.alphabet, n)
+        jabba._scl, jabba._std, jabba._n_jobs = p["scl"], np.asarray(std), p["n_jobs"]
+        jabba._codebook = Codebook(grid.astype(np.float64), cell=cell)
+        codec._set_symbols(jabba, ids.astype(np.int64))
+        return codec
 
     # ------------------------------------------------------------------ symbols and ids
 
@@ -336,8 +448,9 @@ class SymbolTokenCodec:
         return np.stack([values[1:horizon + 1] for values in self.jabba_.inverse_transform(tails)])
 
 
-def complete_series(values, name):
-    """``values`` as a validated float64 series of at least 2 values without NaN, errors naming ``name``.
+def complete_series(values, name, min_length=2):
+    """``values`` as a validated float64 series of at least ``min_length`` values without NaN,
+    errors naming ``name``.
 
     The polygonal chain of the symbolization needs every value, so a missing one is an error
     (not skipped as elsewhere in sktime_symbolic).
@@ -355,8 +468,8 @@ def complete_series(values, name):
     if np.isnan(x).any():
         raise ValueError(f"{name} contains NaN at position {int(np.argmax(np.isnan(x)))}; "
                          "LLM-ABBA symbolizes complete series only")
-    if x.shape[0] < 2:
-        raise ValueError(f"{name} has length {x.shape[0]}; at least 2 values are needed")
+    if x.shape[0] < min_length:
+        raise ValueError(f"{name} has length {x.shape[0]}; at least {min_length} values are needed")
     return x
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sktime.forecasting.base import BaseForecaster
 
-from sktime_symbolic._validation import check_positive_int, check_real
+from sktime_symbolic._validation import check_positive_int, check_real, check_time_index
 from sktime_symbolic.llm._common import (
     NO_LOSS,
     PYTHON_DEPENDENCIES,
@@ -127,8 +127,10 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
     Notes
     -----
     Univariate series only; sktime fits one forecaster per column or per series of a panel.
-    No missing values (the polygonal chain needs every value). ``update`` extends the history
-    that forecasts start from without fine-tuning again (refit for that).
+    No missing values (the polygonal chain needs every value), and time points at regular steps
+    (a DatetimeIndex needs a frequency, set or inferable). ``update`` extends the history that
+    forecasts start from without fine-tuning again (refit for that); its values and time points
+    are checked as ``fit``'s.
 
     Examples
     --------
@@ -229,6 +231,8 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
 
     def _fit(self, y, X=None, fh=None):
         self._check_params()
+        # the forecast's time points are steps from the last one: an irregular index fails here, not at predict
+        check_time_index(y.index, "y")
         values = complete_series(y.to_numpy(), "y")
         ids = self._setup([values])
         window = len(self.codec_.prompt([ids[0][:int(self.context_symbols)]])) + int(self.target_symbols)
@@ -241,7 +245,16 @@ class LLMABBAForecaster(LLMABBAMixin, BaseForecaster):
     def _update(self, y, X=None, update_params=True):
         from sktime.datatypes import update_data
 
-        self._history = update_data(self._history, y)
+        # checked now, not at the next predict
+        try:
+            complete_series(y.to_numpy(), "y", min_length=1)
+            history = update_data(self._history, y)
+            check_time_index(history.index, "the history updated with y")
+        except ValueError:
+            # sktime moved the cutoff to the end of y before calling _update: back to the unchanged history's
+            self._set_cutoff_from_y(self._history)
+            raise
+        self._history = history
         return self
 
     # ------------------------------------------------------------------ prediction

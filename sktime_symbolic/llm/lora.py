@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
-import pickle
 import warnings
 from pathlib import Path
 
@@ -26,9 +26,11 @@ import lightning as L
 import torch
 import transformers
 from peft import LoraConfig, PeftModel, TaskType, get_peft_model
+from safetensors import SafetensorError, safe_open
+from tokenizers import Tokenizer
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer, PretrainedConfig
 
-from sktime_symbolic.llm.codec import word_level_tokenizer
+from sktime_symbolic.llm.codec import CODEC_JSON, SymbolTokenCodec, word_level_tokenizer
 from sktime_symbolic.model.finetune import quiet_lightning
 from sktime_symbolic.model.quantile_pretrain import training_precision, warmup_cosine
 
@@ -51,7 +53,10 @@ TASKS = {
     "sequence-classification": (AutoModelForSequenceClassification, TaskType.SEQ_CLS),
 }
 QLORA_CHOICES = ("auto", True, False)
-_CODEC_FILE = "symbol_codec.pkl"
+# the adapter files peft writes (save_pretrained's default safetensors; never its pickled .bin)
+_ADAPTER_CONFIG, _ADAPTER_WEIGHTS = "adapter_config.json", "adapter_model.safetensors"
+# the codec file of earlier versions, a pickle: named in the error that refuses it, never read
+_OLD_CODEC_FILE = "symbol_codec.pkl"
 
 
 @contextlib.contextmanager
@@ -93,6 +98,37 @@ def check_model(model):
     return model
 
 
+def _check_json(path):
+    """A ValueError naming ``path`` if it is not JSON (the loaders' own errors do not name it)."""
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is corrupt: {type(error).__name__}: {error}") from error
+
+
+def _read_tokenizer(directory):
+    """The tokenizer saved in the local ``directory``; a damaged file is a ValueError naming it.
+
+    transformers answers a ``tokenizer.json`` it cannot read by trying to convert a slow
+    tokenizer instead, which ends in an unrelated ImportError (protobuf): the files are read
+    here first.
+    """
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        if (directory / name).is_file():
+            _check_json(directory / name)
+    if (directory / "tokenizer.json").is_file():
+        try:
+            Tokenizer.from_file(str(directory / "tokenizer.json"))
+        except Exception as error:  # tokenizers raises plain Exceptions
+            raise ValueError(f"{directory / 'tokenizer.json'} is corrupt: {error}") from error
+    try:
+        with _quiet_transformers():
+            return AutoTokenizer.from_pretrained(directory, local_files_only=True)
+    except Exception as error:  # transformers raises OS, value, type, key and import errors alike
+        raise ValueError(f"no tokenizer could be loaded from {str(directory)!r}: {type(error).__name__}: "
+                         f"{error}") from error
+
+
 def load_tokenizer(model, tokenizer=None, texts=()):
     """The tokenizer of ``model``: ``tokenizer`` (a local directory) when given, else the model
     directory's; for a config without one, a word-level tokenizer of ``config.vocab_size``
@@ -100,12 +136,8 @@ def load_tokenizer(model, tokenizer=None, texts=()):
     check_model(model)
     if tokenizer is None and isinstance(model, PretrainedConfig):
         return word_level_tokenizer(model.vocab_size, texts)
-    source = _local_dir(model if tokenizer is None else tokenizer, "tokenizer" if tokenizer is not None else "model")
-    try:
-        with _quiet_transformers():
-            return AutoTokenizer.from_pretrained(source, local_files_only=True)
-    except (OSError, ValueError, TypeError) as error:
-        raise ValueError(f"no tokenizer could be loaded from {str(source)!r}: {error}") from error
+    return _read_tokenizer(_local_dir(model if tokenizer is None else tokenizer,
+                                      "tokenizer" if tokenizer is not None else "model"))
 
 
 def _resolve_qlora(qlora, model, device):
@@ -282,8 +314,9 @@ def fine_tune(model, make_batch, max_steps, device, lr=1e-4, seed=0, progress=Fa
     model.train()
     with contextlib.nullcontext() if progress else quiet_lightning(), _quiet_transformers():
         trainer = L.Trainer(**options)
+        # a checkpoint holds tensors and plain values only (Lightning itself reads it weights-only too)
         start = 0 if resume_from is None else int(torch.load(resume_from, map_location="cpu",
-                                                              weights_only=False)["global_step"])
+                                                              weights_only=True)["global_step"])
         loader = torch.utils.data.DataLoader(_Batches(make_batch, start), batch_size=None, num_workers=0)
         trainer.fit(module, train_dataloaders=loader, ckpt_path=None if resume_from is None else str(resume_from))
     # Lightning's teardown leaves the module on the CPU
@@ -304,41 +337,56 @@ def mean_loss(model, batches, device):
 
 def save_adapter(model, directory, codec=None):
     """Write the adapters of ``model`` (peft's ``adapter_config.json`` and safetensors weights,
-    without the base model), and with ``codec`` its tokenizer and its symbol codebook."""
+    without the base model), and with ``codec`` its tokenizer and its symbol codebook
+    (:meth:`~sktime_symbolic.llm.codec.SymbolTokenCodec.save`: JSON and npz). Every file is data:
+    loading the directory runs no code from it, so adapters can be shared."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(directory)
+    model.save_pretrained(directory, safe_serialization=True)
     if codec is not None:
         codec.tokenizer.save_pretrained(directory)
-        # the tokenizer travels through its own files; the pickle holds the codebook and the token map
-        state = copy.copy(codec)
-        state.tokenizer = None
-        with open(directory / _CODEC_FILE, "wb") as f:
-            pickle.dump(state, f)
+        codec.save(directory)
     return directory
 
 
 def load_codec(directory):
     """The codec saved by :func:`save_adapter` in ``directory``, with its tokenizer.
 
-    The codebook is a pickle: load only adapters you trust.
+    A missing or damaged file is a ValueError naming it; the pickled codec of earlier versions
+    is refused unread (unpickling runs code from the file).
     """
     directory = _local_dir(directory, "adapter")
-    if not (directory / _CODEC_FILE).is_file():
-        raise ValueError(f"adapter directory {str(directory)!r} holds no symbol codec ({_CODEC_FILE}); it was not "
+    if not (directory / CODEC_JSON).is_file():
+        if (directory / _OLD_CODEC_FILE).is_file():
+            raise ValueError(f"adapter directory {str(directory)!r} holds {_OLD_CODEC_FILE}, the pickled codec of an "
+                             "earlier version, whose format is not supported (unpickling a file runs code from it): "
+                             "fit again and save_adapter")
+        raise ValueError(f"adapter directory {str(directory)!r} holds no symbol codec ({CODEC_JSON}); it was not "
                          "written by an LLM-ABBA estimator's save_adapter")
-    with open(directory / _CODEC_FILE, "rb") as f:
-        codec = pickle.load(f)
-    with _quiet_transformers():
-        codec.tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-    return codec
+    return SymbolTokenCodec.load(directory, _read_tokenizer(directory))
 
 
 def load_adapter(base, directory, trainable=False):
-    """``base`` with the adapters saved in ``directory`` (``trainable``: to fine-tune them further)."""
+    """``base`` with the adapters saved in ``directory`` (``trainable``: to fine-tune them further).
+
+    A missing or damaged file is a ValueError naming it, adapters of another model one naming
+    the directory.
+    """
     directory = _local_dir(directory, "adapter")
-    if not (directory / "adapter_config.json").is_file():
-        raise ValueError(f"adapter directory {str(directory)!r} has no adapter_config.json: not a peft adapter")
-    with _quiet_transformers():
-        model = PeftModel.from_pretrained(base, directory, is_trainable=bool(trainable), local_files_only=True)
+    for name in (_ADAPTER_CONFIG, _ADAPTER_WEIGHTS):
+        if not (directory / name).is_file():
+            raise ValueError(f"adapter directory {str(directory)!r} has no {name}: not a peft adapter written by "
+                             "save_adapter")
+    _check_json(directory / _ADAPTER_CONFIG)
+    try:
+        with safe_open(str(directory / _ADAPTER_WEIGHTS), "pt"):
+            pass
+    except (SafetensorError, OSError) as error:
+        raise ValueError(f"{directory / _ADAPTER_WEIGHTS} is corrupt: {error}") from error
+    try:
+        with _quiet_transformers():
+            model = PeftModel.from_pretrained(base, directory, is_trainable=bool(trainable), local_files_only=True)
+    except (KeyError, RuntimeError, TypeError, ValueError) as error:
+        raise ValueError(f"the adapters in {str(directory)!r} cannot be loaded onto this model: "
+                         f"{type(error).__name__}: {error}") from error
     return model if trainable else model.eval()
