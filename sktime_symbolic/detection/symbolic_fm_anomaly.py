@@ -34,7 +34,8 @@ class SymbolicFMAnomalyDetector(BaseDetector):
 
     The band is at least ``1e-8`` times the range of the column (a constant context forecasts
     a band of zero width), and a constant column scores 0 throughout: scores do not change when
-    a column is replaced by ``a * y + c`` (``a > 0``), up to the float32 arithmetic of the model.
+    a column is replaced by ``a * y + c`` (``a > 0``), up to the model's own rounding (float32,
+    and piece boundaries that float64 rounding of the normalised context may move).
 
     Columns of a multivariate series are scored on their own; a time point's score is the
     largest over its columns. ``predict`` returns the time points (ilocs) scoring above the
