@@ -24,6 +24,7 @@ from sktime_symbolic.model._adapters import (
     pipeline_from_state,
 )
 from sktime_symbolic.model._checks import check_positive_int, check_series
+from sktime_symbolic.model.experts import season_length
 
 FORECAST_KEYS = [str(level) for level in QUANTILE_LEVELS] + ["mean"]
 FORECAST_TYPES = ("quantiles", "samples")
@@ -99,6 +100,11 @@ class SymbolicFMPredictor(RepresentablePredictor):
         Seeds the sample paths (with each series' values); None means 0, as in every adapter.
     freq : str or None, default=None
         Frequency for entries whose ``start`` is not a ``pd.Period`` (a string or timestamp).
+    season : int or None, default=None
+        Season length the model is told; None takes it from each entry's frequency, like
+        ``gluonts.time_feature.get_seasonality`` but with the calendar cycle of daily (7) and
+        weekly (52) data (:func:`~sktime_symbolic.model.experts.season_length`); an unknown one
+        is detected from the target. 1 says there is no season.
     pipeline : QuantilePipeline or None, default=None
         Weights to use instead of ``model_name`` (e.g. from :class:`SymbolicFMEstimator`);
         :meth:`serialize` writes them next to the predictor's parameters.
@@ -115,7 +121,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
 
     @validated()
     def __init__(self, prediction_length, model_name=DEFAULT_MODEL, num_samples=20, forecast_type="quantiles",
-                 batch_size=64, device="auto", seed=0, freq=None, pipeline=None):
+                 batch_size=64, device="auto", seed=0, freq=None, season=None, pipeline=None):
         super().__init__(prediction_length=check_positive_int("prediction_length", prediction_length))
         self.num_samples = check_positive_int("num_samples", num_samples)
         self.batch_size = check_positive_int("batch_size", batch_size)
@@ -127,6 +133,7 @@ class SymbolicFMPredictor(RepresentablePredictor):
         self.model_name = check_model_name(model_name, must_exist=pipeline is None)
         self.device = check_device(device)
         self.freq = _check_freq(freq)
+        self.season = None if season is None else check_positive_int("season", season)
         if pipeline is not None and not isinstance(pipeline, QuantilePipeline):
             raise ValueError(f"pipeline must be a QuantilePipeline or None, got {type(pipeline).__name__}")
         if pipeline is not None and pipeline.device != self.device:
@@ -183,12 +190,13 @@ class SymbolicFMPredictor(RepresentablePredictor):
 
     def _forecast_chunk(self, pipeline, chunk, num_samples):
         series = [target for _, _, target in chunk]
+        seasons = [season_length(start.freqstr) if self.season is None else self.season for _, start, _ in chunk]
         if self.forecast_type == "samples":
             forecasts = pipeline.forecast(series, self.prediction_length, num_samples=num_samples, seed=self.seed,
-                                          batch_size=self.batch_size)
+                                          batch_size=self.batch_size, season=seasons)
         else:
             quantiles, mean = forecast_quantiles(pipeline, series, self.prediction_length, QUANTILE_LEVELS,
-                                                 self.batch_size)
+                                                 self.batch_size, season=seasons)
             forecasts = np.concatenate([quantiles, mean[:, None]], axis=1)
         with warnings.catch_warnings():
             # pandas deprecates business-day periods; GluonTS data sets still use them

@@ -281,7 +281,7 @@ def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
         monkeypatch.setattr(torch.distributed, "get_rank", lambda: rank)
         monkeypatch.setattr(torch.distributed, "get_world_size", lambda: world)
         stream = iter(WindowStream(SeriesWindows(series, pipe.context_length, H),
-                                   lambda c, x: quantile_batch(pipe.codec, c, x, H, pipe.cfg.copy_length), batch_size=2,
+                                   lambda c, x, seasons=None: quantile_batch(pipe.codec, c, x, H, pipe.cfg, seasons), batch_size=2,
                                    seed=0, start_batch=start_step))
         return [next(stream)["target"] for _ in range(n)]
 
@@ -373,7 +373,7 @@ def test_quantile_estimator_lowers_the_training_loss():
     # a fixed batch of the training series: the 64 values after origin 200 of each, the context before
     targets = [entry["target"] for entry in data]
     batch = quantile_batch(shipped.codec, [x[:200] for x in targets], [x[200:264] for x in targets],
-                           shipped.cfg.prediction_length, shipped.cfg.copy_length)
+                           shipped.cfg.prediction_length, shipped.cfg)
 
     def loss(pipeline):
         with torch.no_grad():

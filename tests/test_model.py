@@ -159,7 +159,7 @@ def test_fine_tuning_fits_the_given_series_is_seeded_and_leaves_the_pipeline_alo
     y = (t % 37) / 37 * 5 + np.where((t // 37) % 2 == 0, 0.0, 2.0)
     h = pipe.cfg.prediction_length
     windows = WindowStream(SeriesWindows([y], pipe.context_length, h),
-                           lambda c, x: training_batch(pipe.codec, c, x, h, pipe.cfg.copy_length), batch_size=16, seed=1)
+                           lambda c, x, seasons=None: training_batch(pipe.codec, c, x, h, pipe.cfg, seasons), batch_size=16, seed=1)
     held_out = windows.batch(10_000)
 
     def window_loss(p):

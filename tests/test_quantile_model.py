@@ -32,12 +32,12 @@ def pipeline():
 def test_merged_pieces_cover_each_chain_and_are_long_enough():
     lengths = np.array([1, 2, 5, 1, 1, 9, 2, 3])
     offsets = np.array([0, 5, 8])
-    merged, new_offsets = merge_short_pieces(lengths, offsets, 4)
+    merged, new_offsets = merge_short_pieces(lengths, offsets, np.array([4, 4]))
     # chain 0: 1+2+5=8 (>=4), then 1+1 left over joins it -> 10; chain 1: 9, then 2+3 -> 5
     assert merged.tolist() == [10, 9, 5]
     assert new_offsets.tolist() == [0, 1, 3]
     # a chain shorter than min_len stays one token
-    merged, new_offsets = merge_short_pieces(np.array([1, 1]), np.array([0, 2]), 4)
+    merged, new_offsets = merge_short_pieces(np.array([1, 1]), np.array([0, 2]), np.array([4]))
     assert merged.tolist() == [2] and new_offsets.tolist() == [0, 1]
 
 
@@ -249,7 +249,7 @@ def test_copy_prior_added_to_a_trained_model_and_forecasts_a_repeat(pipeline):
     np.testing.assert_allclose(quantiles[4], y[128:], atol=1e-4)
     again = QuantilePipeline.from_state(prior.to_state(), device="cpu")
     np.testing.assert_array_equal(again.predict_quantiles(y[:128], 24)[0], quantiles)
-    batch = training_batch(pipeline.codec, [y[:128]], [y[128:140]], 12, copy_length=12)
+    batch = training_batch(pipeline.codec, [y[:128]], [y[128:140]], 12, cfg=prior.cfg)
     assert float(QuantileLM.from_pipeline(prior).loss(batch)) < 1e-4
 
 

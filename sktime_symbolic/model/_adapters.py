@@ -135,12 +135,14 @@ def check_forecastable(values: np.ndarray, where: str) -> np.ndarray:
 # ---------------------------------------------------------------- the pipeline
 
 
-def forecast_quantiles(pipeline, series, prediction_length, levels, batch_size=256) -> tuple[np.ndarray, np.ndarray]:
-    """``(quantiles (n, len(levels), h) in the order of levels, mean (n, h))`` of a list of series."""
+def forecast_quantiles(pipeline, series, prediction_length, levels, batch_size=256,
+                       season=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(quantiles (n, len(levels), h) in the order of levels, mean (n, h))`` of a list of series
+    (``season``: one for all or one each; None or 0: detected)."""
     levels = np.asarray(levels, dtype=np.float64)
     order = np.argsort(levels, kind="stable")
     quantiles, mean = pipeline.predict_quantiles(series, prediction_length, quantile_levels=levels,
-                                                 batch_size=int(batch_size))
+                                                 batch_size=int(batch_size), season=season)
     # the pipeline returns sorted levels
     out = np.empty_like(quantiles)
     out[:, order] = quantiles

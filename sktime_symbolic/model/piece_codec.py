@@ -28,6 +28,7 @@ from numba import njit
 
 from sktime_symbolic.abba import compress
 from sktime_symbolic.abba.digitization import Codebook, cluster
+from sktime_symbolic.model.experts import check_seasons, statistical_experts
 
 #: the (length, increment) symbol of padding positions
 PAD_SYMBOL = 0
@@ -95,8 +96,8 @@ def _left_pad(rows: list, width: int, fill=0.0, dtype=np.float32) -> np.ndarray:
 
 
 @njit(cache=True)
-def merge_short_pieces(lengths, offsets, min_len):
-    """Join consecutive pieces of each chain until each spans at least ``min_len`` steps.
+def merge_short_pieces(lengths, offsets, min_lens):
+    """Join consecutive pieces of each chain ``i`` until each spans at least ``min_lens[i]`` steps.
 
     A chain's leftover short tail joins its last piece, so every token still ends at a
     breakpoint of the ABBA chain and the last one at the forecast origin. Returns the new
@@ -110,7 +111,7 @@ def merge_short_pieces(lengths, offsets, min_len):
         run = 0
         for j in range(offsets[i], offsets[i + 1]):
             run += lengths[j]
-            if run >= min_len:
+            if run >= min_lens[i]:
                 out[count] = run
                 count += 1
                 run = 0
@@ -204,13 +205,32 @@ def motif_copy(x, lengths, codes, horizon, window=64, max_lags=6):
     return paths, quality
 
 
+def season_inputs(season_extras, raw_lags, valid, seasons, clip, copy_length) -> dict:
+    """The season-aware part of a :class:`TokenBatch`: each token's phase in its series' season
+    (zero without one), the season features, and with a ``copy_length`` the experts and their skill."""
+    period = np.maximum(seasons, 1)[:, None].astype(np.float64)
+    angle = 2 * np.pi * ((raw_lags - 1) % period) / period
+    on = (valid & (seasons[:, None] > 1))[..., None]
+    out = {"phase": np.where(on, np.stack((np.sin(angle), np.cos(angle)), axis=-1), 0.0).astype(np.float32),
+           "season_features": np.stack([e[2] for e in season_extras]).astype(np.float32),
+           "season": seasons}
+    if copy_length:
+        out["experts"] = np.clip(np.stack([e[0] for e in season_extras]), -clip, clip).astype(np.float32)
+        out["expert_skill"] = np.stack([e[1] for e in season_extras]).astype(np.float32)
+    return out
+
+
 class TokenBatch(dict):
     """Encoder input: ``features`` (B, T, F) float32, ``symbols`` (B, T) int64, ``lags`` (B, T)
     int64 (1 + steps from the token's last value to the forecast origin: attention sees time,
     not token counts, so a seasonal lag means the same whatever the piece lengths), ``valid``
     (B, T) bool, ``last`` (B,) the last context value in scale units, ``loc``, ``scale`` (B,) float64;
     with a ``copy_length``, ``copy`` (B, 2, copy_length) and ``copy_quality`` (B, 2) float32
-    (:func:`motif_copy`, in scale units)."""
+    (:func:`motif_copy`, in scale units). A season-aware :class:`PieceCodec` adds ``phase``
+    (B, T, 2), the sine and cosine of each token's end within the season, ``season_features``
+    (B, N_SEASON_FEATURES), ``season`` (B,) the season used, and with a ``copy_length`` the
+    statistical ``experts`` (B, N_EXPERTS, copy_length) and their ``expert_skill`` (B, N_EXPERTS)
+    (:func:`~sktime_symbolic.model.experts.statistical_experts`)."""
 
 
 class PatchCodec:
@@ -237,9 +257,10 @@ class PatchCodec:
         return {"kind": self.kind, "patch_size": self.patch_size, "clip": self.clip,
                 "context_length": self.context_length}
 
-    def encode(self, contexts, full_width=False, copy_length=0) -> TokenBatch:
+    def encode(self, contexts, full_width=False, copy_length=0, seasons=None) -> TokenBatch:
         """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
-        to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch)."""
+        to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch).
+        ``seasons`` is accepted for a common signature and not read: patches have no season input."""
         if copy_length:
             raise ValueError("PatchCodec has no symbols to match: copy_length must be 0")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
@@ -288,11 +309,19 @@ class PieceCodec:
     n_resample : int
         Points each piece's values are resampled to.
     clip, context_length : see :class:`PatchCodec`
+    season_aware : bool
+        Read each series' season (given, or detected when unknown): tokens carry their phase
+        within it, the batch carries the season features and the statistical experts
+        (:mod:`~sktime_symbolic.model.experts`), and short contexts get short tokens: a token
+        spans at least ``min(min_len, n // 8, season)`` steps (2 at the least), so a 40-point
+        quarterly series is read as several tokens and not one.
     """
 
     kind = "piece"
 
-    def __init__(self, tol=0.3, max_len=32, min_len=8, n_symbols=64, n_resample=16, clip=30.0, context_length=512):
+    def __init__(self, tol=0.3, max_len=32, min_len=8, n_symbols=64, n_resample=16, clip=30.0, context_length=512,
+                 season_aware=False):
+        self.season_aware = bool(season_aware)
         self.tol, self.max_len, self.n_symbols_fit = float(tol), int(max_len), int(n_symbols)
         self.min_len = int(min_len)
         self.n_resample, self.clip, self.context_length = int(n_resample), float(clip), int(context_length)
@@ -305,7 +334,8 @@ class PieceCodec:
     def config(self) -> dict:
         return {"kind": self.kind, "tol": self.tol, "max_len": self.max_len, "min_len": self.min_len,
                 "n_symbols": self.n_symbols_fit,
-                "n_resample": self.n_resample, "clip": self.clip, "context_length": self.context_length}
+                "n_resample": self.n_resample, "clip": self.clip, "context_length": self.context_length,
+                "season_aware": self.season_aware}
 
     def fit(self, contexts, seed=0) -> "PieceCodec":
         """Fit the symbol codebook on (synthetic) contexts, scaled as :meth:`encode` scales them.
@@ -325,34 +355,56 @@ class PieceCodec:
         self.centers_ = np.ascontiguousarray(centers, dtype=np.float64)
         self._codebook = Codebook(self.centers_)
 
-    def _chain(self, z_filled: list):
+    def token_min_lengths(self, sizes, seasons) -> np.ndarray:
+        """Shortest token of each context: ``min_len``, or for a season-aware codec
+        ``min(min_len, n // 8, season)`` (at least 2, and long enough that the context fits in
+        :attr:`max_tokens` tokens)."""
+        sizes = np.asarray(sizes, dtype=np.int64)
+        if not self.season_aware:
+            return np.full(sizes.size, self.min_len, dtype=np.int64)
+        seasons = np.asarray(seasons, dtype=np.int64)
+        shortest = np.minimum(self.min_len, sizes // 8)
+        shortest = np.where(seasons > 1, np.minimum(shortest, seasons), shortest)
+        return np.maximum(np.maximum(shortest, 2), -(-sizes // self.max_tokens)).astype(np.int64)
+
+    def _chain(self, z_filled: list, min_lens=None):
         """``(lengths, offsets, increments)`` of the merged ABBA chains of scaled, gap-filled contexts."""
         chain = compress(z_filled, tol=self.tol, max_len=self.max_len)
-        lengths, offsets = merge_short_pieces(chain.lengths, chain.offsets, self.min_len)
+        if min_lens is None:
+            min_lens = np.full(len(z_filled), self.min_len, dtype=np.int64)
+        lengths, offsets = merge_short_pieces(chain.lengths, chain.offsets, min_lens)
         flat = np.concatenate(z_filled)
         starts = np.concatenate([np.cumsum(np.concatenate(([0], lengths[offsets[i]:offsets[i + 1]])))[:-1]
                                  + sum(len(x) for x in z_filled[:i]) for i in range(len(z_filled))])
         return lengths, offsets, flat[starts + lengths] - flat[starts]
 
-    def pieces(self, z_filled: list):
+    def pieces(self, z_filled: list, min_lens=None):
         """``(lengths, offsets, symbols)`` of the chains of scaled, gap-filled contexts (symbols from 1)."""
-        lengths, offsets, increments = self._chain(z_filled)
+        lengths, offsets, increments = self._chain(z_filled, min_lens)
         points = np.stack((lengths.astype(np.float64), increments), axis=1) / self.piece_std_
         return lengths, offsets, self._codebook.assign(points) + 1
 
-    def encode(self, contexts, full_width=False, copy_length=0) -> TokenBatch:
+    def encode(self, contexts, full_width=False, copy_length=0, seasons=None) -> TokenBatch:
         """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
         to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch);
-        ``copy_length > 0`` adds the :func:`motif_copy` paths of that length."""
+        ``copy_length > 0`` adds the :func:`motif_copy` paths of that length (and, season-aware,
+        the statistical experts). ``seasons``: one int for all series or one each, 0 or None
+        for unknown (detected); only a season-aware codec reads it."""
         if not hasattr(self, "centers_"):
             raise ValueError("PieceCodec is not fitted")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
+        seasons = check_seasons(seasons, len(contexts))
         z, loc, scale = scale_contexts(contexts, self.clip)
         filled = [fill_missing(x) for x in z]
         # a one-point context is one piece of length 0
         short = [i for i, x in enumerate(filled) if x.size < 2]
         chains = [np.append(x, x[-1]) if x.size < 2 else x for x in filled]
-        lengths, offsets, codes = self.pieces(chains)
+        season_extras = None
+        if self.season_aware:
+            season_extras = [statistical_experts(x, int(s), max(1, int(copy_length)), m / c)
+                             for x, s, m, c in zip(filled, seasons, loc, scale)]
+            seasons = np.array([e[3] for e in season_extras], dtype=np.int64)
+        lengths, offsets, codes = self.pieces(chains, self.token_min_lengths([x.size for x in chains], seasons))
         rows, lag_rows, lasts = [], [], np.empty(len(z))
         k = self.n_resample
         grid = np.linspace(0.0, 1.0, k)
@@ -376,7 +428,8 @@ class PieceCodec:
         features = _left_pad(rows, width)
         symbols = _left_pad([s[:, None] for s in sym_rows], width, PAD_SYMBOL, np.int64)[..., 0]
         valid = _left_pad([np.ones((len(r), 1), dtype=bool) for r in rows], width, False, bool)[..., 0]
-        lags = np.minimum(_left_pad(lag_rows, width, 0, np.int64)[..., 0], self.max_position)
+        raw_lags = _left_pad(lag_rows, width, 0, np.int64)[..., 0]
+        lags = np.minimum(raw_lags, self.max_position)
         tokens = TokenBatch(features=features, symbols=symbols, lags=lags, valid=valid, last=lasts, loc=loc,
                             scale=scale)
         if copy_length:
@@ -384,6 +437,8 @@ class PieceCodec:
                       for i, (x, s) in enumerate(zip(chains, sym_rows))]
             tokens["copy"] = np.clip(np.stack([c[0] for c in copies]), -self.clip, self.clip).astype(np.float32)
             tokens["copy_quality"] = np.stack([c[1] for c in copies]).astype(np.float32)
+        if season_extras is not None:
+            tokens.update(season_inputs(season_extras, raw_lags, valid, seasons, self.clip, copy_length))
         return tokens
 
     def state(self) -> dict:
@@ -392,8 +447,9 @@ class PieceCodec:
 
     @classmethod
     def from_config(cls, config: dict, state: dict) -> "PieceCodec":
+        # weights saved before the season input have no "season_aware" entry
         codec = cls(config["tol"], config["max_len"], config["min_len"], config["n_symbols"], config["n_resample"],
-                    config["clip"], config["context_length"])
+                    config["clip"], config["context_length"], config.get("season_aware", False))
         codec.piece_std_ = np.asarray(state["piece_std"], dtype=np.float64)
         codec._set_centers(state["centers"])
         return codec

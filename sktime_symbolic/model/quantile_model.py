@@ -8,6 +8,13 @@ the sequence, and a pre-norm transformer encoder reads it all. An MLP maps the R
 ``prediction_length x len(quantile_levels)`` values in scale units, added to the last
 observed context value, so that "no change" is the starting point the network refines.
 
+With ``season_input``, each token's phase within its series' season and the season features
+(the season, its autocorrelation, the detected season) are embedded as well. With
+``expert_paths``, the codec's statistical experts (:mod:`~sktime_symbolic.model.experts`:
+seasonal naive, SES, damped trend, Theta, ...) and their backtest skill enter the REG token and
+the mixture below as further candidates, so the network learns which expert to trust per series
+and per step rather than the seasonality itself.
+
 With ``copy_paths`` (the in-context motif prior), the codec's
 :func:`~sktime_symbolic.model.piece_codec.motif_copy` paths (the context's continuation
 after earlier matches of its last symbols) and their fit quality are embedded into the REG
@@ -24,7 +31,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from sktime_symbolic.model.experts import N_EXPERTS, N_SEASON_FEATURES
 from sktime_symbolic.model.pipeline import QUANTILE_LEVELS
+
+#: fields added after the first saved models, with the value those models were built with
+#: (a card without them describes a model without them)
+ADDED_FIELDS = {"season_input": False, "expert_paths": 0}
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,8 @@ class QuantileConfig:
     prediction_length: int = 64
     quantile_levels: tuple = QUANTILE_LEVELS
     copy_paths: int = 0
+    season_input: bool = False
+    expert_paths: int = 0
 
     def __post_init__(self):
         for name in ("n_features", "n_symbols", "max_position", "d_model", "n_layers", "n_heads", "d_ff",
@@ -57,6 +71,10 @@ class QuantileConfig:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.copy_paths not in (0, 2):
             raise ValueError(f"copy_paths must be 0 or 2 (the motif_copy paths), got {self.copy_paths!r}")
+        if self.expert_paths not in (0, N_EXPERTS):
+            raise ValueError(f"expert_paths must be 0 or {N_EXPERTS} (the codec's experts), got {self.expert_paths!r}")
+        if not isinstance(self.season_input, bool):
+            raise ValueError(f"season_input must be a bool, got {self.season_input!r}")
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads})")
         object.__setattr__(self, "quantile_levels", tuple(float(q) for q in self.quantile_levels))
@@ -66,8 +84,8 @@ class QuantileConfig:
 
     @property
     def copy_length(self) -> int:
-        """Length of the codec's motif-copy paths this model reads (0: none)."""
-        return self.prediction_length if self.copy_paths else 0
+        """Length of the codec's motif-copy and expert paths this model reads (0: none)."""
+        return self.prediction_length if self.copy_paths or self.expert_paths else 0
 
     def replace(self, **changes) -> "QuantileConfig":
         return dataclasses.replace(self, **changes)
@@ -83,21 +101,32 @@ class QuantileConfig:
         if set(data) - names:
             raise ValueError(f"unknown config fields {sorted(set(data) - names)}")
         # a model card must name every field: a silent default could load other weights' shapes
-        if names - set(data):
-            raise ValueError(f"config lacks fields {sorted(names - set(data))}")
+        # (only the fields added later may be missing, from cards written before them)
+        if names - set(data) - set(ADDED_FIELDS):
+            raise ValueError(f"config lacks fields {sorted(names - set(data) - set(ADDED_FIELDS))}")
+        data = {**ADDED_FIELDS, **data}
         return cls(**{k: tuple(v) if k == "quantile_levels" else v for k, v in data.items()})
 
 
 MODEL_INPUTS = ("features", "symbols", "lags", "valid", "last")
 COPY_INPUTS = ("copy", "copy_quality")
+SEASON_INPUTS = ("phase", "season_features")
+EXPERT_INPUTS = ("experts", "expert_skill")
 
 
-def model_inputs(tokens, copy_paths, device=None) -> dict:
-    """The encoder's input tensors (a dict, what :meth:`QuantileEncoder.forward` reads) of a codec's ``TokenBatch``."""
-    names = MODEL_INPUTS + (COPY_INPUTS if copy_paths else ())
+def model_inputs(tokens, cfg: QuantileConfig | None, device=None) -> dict:
+    """The encoder's input tensors (a dict, what :meth:`QuantileEncoder.forward` reads) of a codec's
+    ``TokenBatch``, for a model of config ``cfg`` (None: the tokens alone)."""
+    if cfg is None:
+        cfg = _TOKENS_ONLY
+    names = (MODEL_INPUTS + (COPY_INPUTS if cfg.copy_paths else ()) + (SEASON_INPUTS if cfg.season_input else ())
+             + (EXPERT_INPUTS if cfg.expert_paths else ()))
     return {k: torch.as_tensor(tokens[k].astype(np.float32) if k == "last" else tokens[k], device=device)
             for k in names}
 
+
+
+_TOKENS_ONLY = QuantileConfig(n_features=1, n_symbols=1, max_position=1)
 
 
 class ResidualMLP(nn.Module):
@@ -110,6 +139,14 @@ class ResidualMLP(nn.Module):
 
     def forward(self, x):
         return self.hidden(x) + self.skip(x)
+
+
+def _silence(*modules):
+    """Zero the output layers of ``modules`` (Linear or ResidualMLP), so they add nothing at first."""
+    for m in modules:
+        for layer in ((m,) if isinstance(m, nn.Linear) else (m.hidden[-1], m.skip)):
+            nn.init.zeros_(layer.weight)
+            nn.init.zeros_(layer.bias)
 
 
 class QuantileEncoder(nn.Module):
@@ -129,8 +166,9 @@ class QuantileEncoder(nn.Module):
         self.norm = nn.LayerNorm(d)
         self.head = ResidualMLP(d, cfg.d_ff, cfg.prediction_length * len(cfg.quantile_levels))
         nn.init.normal_(self.reg, std=0.02)
+        h = cfg.prediction_length
         if cfg.copy_paths:
-            h, p = cfg.prediction_length, cfg.copy_paths
+            p = cfg.copy_paths
             self.copy_embed = ResidualMLP(p * (h + 1), cfg.d_ff, d)
             self.copy_gate = nn.Linear(d, (p + 1) * h)
             # start near "last value" (weight 0.8), the model without the prior
@@ -138,11 +176,25 @@ class QuantileEncoder(nn.Module):
             with torch.no_grad():
                 self.copy_gate.bias.view(p + 1, h)[0] = 2.0
                 self.copy_gate.bias.view(p + 1, h)[1:] = 0.0
+        # the season and expert layers start silent (zero output, small gate weight): added to
+        # trained weights, they leave the forecast as it was until training gives them a use
+        if cfg.season_input:
+            self.phase = nn.Linear(2, d)
+            self.season_embed = ResidualMLP(N_SEASON_FEATURES, cfg.d_ff, d)
+            _silence(self.phase, self.season_embed)
+        if cfg.expert_paths:
+            e = cfg.expert_paths
+            self.expert_embed = ResidualMLP(e * (h + 1), cfg.d_ff, d)
+            self.expert_gate = nn.Linear(d, e * h)
+            _silence(self.expert_embed)
+            nn.init.zeros_(self.expert_gate.weight)
+            nn.init.constant_(self.expert_gate.bias, -1.0)
 
-    def _copy_inputs(self, inputs):
-        """Copy paths relative to the last value and their quality, flattened: (B, P * (H + 1))."""
-        rel = inputs["copy"] - inputs["last"][:, None, None].to(inputs["copy"].dtype)
-        return torch.cat((rel.flatten(1), inputs["copy_quality"]), dim=1)
+    @staticmethod
+    def _paths_inputs(paths, quality, last):
+        """Paths relative to the last value and their quality, flattened: (B, P * (H + 1))."""
+        rel = paths - last[:, None, None].to(paths.dtype)
+        return torch.cat((rel.flatten(1), quality), dim=1)
 
     def hidden_states(self, inputs):
         """Encoder states (B, T + 1, d_model) of a dict of codec tensors (``features``, ``symbols``,
@@ -153,7 +205,13 @@ class QuantileEncoder(nn.Module):
         x = self.embed(features) + self.symbol(inputs["symbols"]) + self.position(inputs["lags"])
         reg = (self.reg + self.position.weight[0]).expand(B, 1, -1)
         if self.cfg.copy_paths:
-            reg = reg + self.copy_embed(self._copy_inputs(inputs))[:, None]
+            reg = reg + self.copy_embed(self._paths_inputs(inputs["copy"], inputs["copy_quality"], inputs["last"]))[:, None]
+        if self.cfg.season_input:
+            x = x + self.phase(inputs["phase"])
+            reg = reg + self.season_embed(inputs["season_features"])[:, None]
+        if self.cfg.expert_paths:
+            reg = reg + self.expert_embed(
+                self._paths_inputs(inputs["experts"], inputs["expert_skill"], inputs["last"]))[:, None]
         x = torch.cat((x, reg), dim=1)
         keep = torch.cat((valid, torch.ones(B, 1, dtype=torch.bool, device=valid.device)), dim=1)
         return self.norm(self.encoder(x, src_key_padding_mask=~keep))
@@ -164,12 +222,19 @@ class QuantileEncoder(nn.Module):
         h = self.cfg.prediction_length
         q = self.head(state).view(-1, len(self.cfg.quantile_levels), h)
         last = inputs["last"][:, None].to(q.dtype)
+        if not (self.cfg.copy_paths or self.cfg.expert_paths):
+            return q + last[:, None]
+        logits, candidates = [], [last.expand(-1, h)[:, None]]
         if self.cfg.copy_paths:
-            weights = torch.softmax(self.copy_gate(state).view(-1, self.cfg.copy_paths + 1, h), dim=1)
-            candidates = torch.cat((last.expand(-1, h)[:, None], inputs["copy"].to(q.dtype)), dim=1)
-            base = (weights.to(q.dtype) * candidates).sum(1)
+            logits.append(self.copy_gate(state).view(-1, self.cfg.copy_paths + 1, h))
+            candidates.append(inputs["copy"].to(q.dtype))
         else:
-            base = last
+            logits.append(torch.zeros_like(state[:, :1, None]).expand(-1, 1, h))
+        if self.cfg.expert_paths:
+            logits.append(self.expert_gate(state).view(-1, self.cfg.expert_paths, h))
+            candidates.append(inputs["experts"].to(q.dtype))
+        weights = torch.softmax(torch.cat(logits, dim=1), dim=1)
+        base = (weights.to(q.dtype) * torch.cat(candidates, dim=1)).sum(1)
         return q + base[:, None]
 
     def num_parameters(self) -> int:

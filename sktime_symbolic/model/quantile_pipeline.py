@@ -2,7 +2,9 @@
 
 The codec scales each context robustly and turns it into tokens
 (:mod:`~sktime_symbolic.model.piece_codec`); one forward pass of the encoder gives the
-quantiles of the next ``cfg.prediction_length`` values. Longer horizons continue
+quantiles of the next ``cfg.prediction_length`` values. A season-aware model also takes each
+series' season (``season``: from the data's frequency, see
+:func:`~sktime_symbolic.model.experts.season_length`; None or 0 detects it from the context). Longer horizons continue
 autoregressively: the median is appended to the context and the model is run again.
 """
 
@@ -18,6 +20,7 @@ import torch
 from tqdm.auto import tqdm
 
 from sktime_symbolic.model._checks import check_positive_int
+from sktime_symbolic.model.experts import check_seasons
 from sktime_symbolic.model.pipeline import (
     CARD_FILE,
     CODEC_FILE,
@@ -45,9 +48,6 @@ def interpolate_quantiles(quantiles, trained_levels, levels):
 
 def _sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-MIN_ROWS = 8
 
 
 class QuantilePipeline:
@@ -80,6 +80,8 @@ class QuantilePipeline:
             raise ValueError(f"model must be a QuantileEncoder, got {type(model).__name__}")
         if model.cfg.n_features != codec.n_features or model.cfg.n_symbols != codec.n_symbols:
             raise ValueError("model and codec disagree on the token features or symbols")
+        if (model.cfg.season_input or model.cfg.expert_paths) and not getattr(codec, "season_aware", False):
+            raise ValueError("the model reads the season or the expert paths, but its codec is not season-aware")
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
         self.codec = codec
@@ -94,44 +96,43 @@ class QuantilePipeline:
     def _autocast(self):
         return inference_autocast(self.device)
 
-    def _encode(self, contexts):
-        """``(tokens, model inputs)``: a fixed token width, and at least ``MIN_ROWS`` rows (copies of
-        the first), so that a series' forecast is bit-for-bit the same whatever else is in the batch
-        (CPU matrix kernels round differently for fewer rows)."""
-        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length)
-        inputs = model_inputs(tokens, self.cfg.copy_paths, self.device)
-        missing = MIN_ROWS - len(contexts)
-        if missing > 0:
-            inputs = {k: torch.cat((a, a[:1].expand(missing, *a.shape[1:]))) for k, a in inputs.items()}
-        return tokens, inputs
+    def _encode(self, contexts, seasons=None):
+        """``(tokens, model inputs)`` at a fixed token width, so that a series' tokens do not depend
+        on the rest of the batch (its forecast then differs only by float32 rounding, which CPU
+        matrix kernels do differently for other batch shapes: about 1e-6 relative)."""
+        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length, seasons=seasons)
+        return tokens, model_inputs(tokens, self.cfg, self.device)
 
     @torch.inference_mode()
-    def _quantiles_one_pass(self, contexts):
+    def _quantiles_one_pass(self, contexts, seasons):
         """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64."""
-        tokens, inputs = self._encode(contexts)
+        tokens, inputs = self._encode(contexts, seasons)
         with self._autocast():
-            z = self.model(inputs).float()[:len(contexts)].cpu().numpy().astype(np.float64)
+            z = self.model(inputs).float().cpu().numpy().astype(np.float64)
         z = np.sort(z, axis=1)  # quantiles never cross
         return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None]
 
-    def _quantiles(self, contexts, prediction_length):
+    def _quantiles(self, contexts, prediction_length, seasons):
         chunks, contexts = [], list(contexts)
         covered = 0
         median = int(np.argmin(np.abs(self.levels - 0.5)))
         while covered < prediction_length:
-            q = self._quantiles_one_pass(contexts)
+            q = self._quantiles_one_pass(contexts, seasons)
             chunks.append(q)
             covered += q.shape[-1]
             if covered < prediction_length:
                 contexts = [np.concatenate((c, q[i, median]))[-self.context_length:] for i, c in enumerate(contexts)]
         return np.concatenate(chunks, axis=-1)[..., :prediction_length]
 
-    def predict_quantiles(self, context, prediction_length, quantile_levels=None, batch_size=256, progress=False):
+    def predict_quantiles(self, context, prediction_length, quantile_levels=None, batch_size=256, progress=False,
+                          season=None):
         """``(quantiles, mean)`` of shapes (n, len(levels), h) and (n, h); a 1D context drops the first axis.
 
         Levels other than the trained ones are interpolated linearly between trained levels;
         the mean is the average of the trained quantiles (they are evenly spaced in level).
-        A forecast that is not finite is an error naming the series.
+        A forecast that is not finite is an error naming the series. ``season``: one int for
+        every series or one each (None or 0: detected from the context); a model without the
+        season input ignores it.
         """
         h = check_positive_int("prediction_length", prediction_length)
         check_positive_int("batch_size", batch_size)
@@ -139,9 +140,11 @@ class QuantilePipeline:
         if levels.ndim != 1 or levels.size == 0 or ((levels <= 0) | (levels >= 1)).any():
             raise ValueError(f"quantile_levels must be a non-empty list of numbers in (0, 1), got {quantile_levels}")
         series, single = _as_series_list(context)
+        seasons = check_seasons(season, len(series))
         trained = np.empty((len(series), len(self.levels), h))
         for start in tqdm(range(0, len(series), batch_size), desc="forecast", unit="batch", disable=not progress):
-            trained[start:start + batch_size] = self._quantiles(series[start:start + batch_size], h)
+            stop = start + batch_size
+            trained[start:stop] = self._quantiles(series[start:stop], h, seasons[start:stop])
         bad = ~np.isfinite(trained).all(axis=(1, 2))
         if bad.any():
             raise ValueError(f"the forecast of series {int(np.flatnonzero(bad)[0])} is not finite: "
@@ -151,7 +154,8 @@ class QuantilePipeline:
         quantiles = trained if same else interpolate_quantiles(trained, self.levels, np.sort(levels))
         return (quantiles[0], mean[0]) if single else (quantiles, mean)
 
-    def forecast(self, context, prediction_length, num_samples=20, seed=0, batch_size=256, progress=False):
+    def forecast(self, context, prediction_length, num_samples=20, seed=0, batch_size=256, progress=False,
+                 season=None):
         """Sample paths (n, num_samples, h): each step drawn from the piecewise-linear quantile
         function through the trained levels (independently across steps).
 
@@ -160,7 +164,8 @@ class QuantilePipeline:
         """
         check_positive_int("num_samples", num_samples)
         series, single = _as_series_list(context)
-        quantiles, _ = self.predict_quantiles(series, prediction_length, batch_size=batch_size, progress=progress)
+        quantiles, _ = self.predict_quantiles(series, prediction_length, batch_size=batch_size, progress=progress,
+                                              season=season)
         quantiles = quantiles.reshape(len(series), len(self.levels), -1)
         out = np.empty((len(series), num_samples, quantiles.shape[-1]))
         for i, x in enumerate(series):
@@ -172,30 +177,32 @@ class QuantilePipeline:
         return out[0] if single else out
 
     @torch.inference_mode()
-    def embed(self, context, batch_size=256, progress=False) -> np.ndarray:
+    def embed(self, context, batch_size=256, progress=False, season=None) -> np.ndarray:
         """Encoder states averaged over each context's tokens and the REG token: (n, d_model)."""
         check_positive_int("batch_size", batch_size)
         series, single = _as_series_list(context)
+        seasons = check_seasons(season, len(series))
         out = []
         for start in tqdm(range(0, len(series), batch_size), desc="embed", unit="batch", disable=not progress):
             chunk = series[start:start + batch_size]
-            _, inputs = self._encode(chunk)
+            _, inputs = self._encode(chunk, seasons[start:start + batch_size])
             with self._autocast():
                 hidden = self.model.hidden_states(inputs).float()
             valid = inputs["valid"]
             keep = torch.cat((valid, torch.ones_like(valid[:, :1])), dim=1).float()[..., None]
-            out.append(((hidden * keep).sum(1) / keep.sum(1))[:len(chunk)].cpu().numpy())
+            out.append(((hidden * keep).sum(1) / keep.sum(1)).cpu().numpy())
         out = np.concatenate(out)
         return out[0] if single else out
 
-    def plot_forecast(self, context, prediction_length, levels=(0.1, 0.25, 0.5, 0.75, 0.9), actual=None, ax=None):
+    def plot_forecast(self, context, prediction_length, levels=(0.1, 0.25, 0.5, 0.75, 0.9), actual=None, ax=None,
+                      season=None):
         """Plot one context with the forecast's median and central intervals; returns the Axes."""
         from sktime_symbolic.model.plotting import plot_forecast
 
         series, single = _as_series_list(context)
         if not single:
             raise ValueError("plot_forecast draws one series: pass a 1D context")
-        quantiles, _ = self.predict_quantiles(series[0], prediction_length, quantile_levels=levels)
+        quantiles, _ = self.predict_quantiles(series[0], prediction_length, quantile_levels=levels, season=season)
         return plot_forecast(series[0][-self.context_length:], quantiles, sorted(levels), actual=actual, ax=ax)
 
     # ------------------------------------------------------------------ persistence

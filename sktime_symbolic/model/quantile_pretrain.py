@@ -27,10 +27,11 @@ from tqdm.auto import tqdm
 
 from sktime_symbolic.model.piece_codec import CODECS, PieceCodec, codec_from_config
 from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
-from sktime_symbolic.synthetic import CauKer, KernelSynth, S2Generator, SyntheticMixture
+from sktime_symbolic.synthetic import CalendarSeasonal, CauKer, KernelSynth, S2Generator, SyntheticMixture
 
 POOL_LENGTH = 640
 POOL_SEED = 0
+CALENDAR_POOL_SIZE = 25_000
 GENERATOR_WEIGHTS = {"kernelsynth": 0.5, "cauker": 0.3, "s2": 0.2}
 
 
@@ -82,7 +83,7 @@ def load_or_make_pool(path, n, seed, stream, progress=True, n_jobs=1) -> np.ndar
 
 
 def sample_window(pool, rng, context_length, prediction_length, min_context, missing_prob, integrate_prob=0.0,
-                  level_walk_prob=0.0):
+                  level_walk_prob=0.0, short_prob=0.0):
     """One (context, horizon) pair from a random pool series, with random length and gaps.
 
     With probability ``integrate_prob`` the series is first integrated (cumulative sum of its
@@ -91,7 +92,7 @@ def sample_window(pool, rng, context_length, prediction_length, min_context, mis
     With probability ``level_walk_prob`` the integral of a second pool series is added as a
     wandering level (its spread 0.2-4.5 times the series' own): seasonality riding on a
     stochastic trend, the persistent, trending shape that real series have more often than
-    the generators give it.
+    the generators give it. ``short_prob``: see :func:`cut_window`.
     """
     series = pool[int(rng.integers(pool.shape[0]))].astype(np.float64)
     if integrate_prob and rng.random() < integrate_prob:
@@ -102,8 +103,23 @@ def sample_window(pool, rng, context_length, prediction_length, min_context, mis
         ratio = np.exp(rng.uniform(-1.5, 1.5))
         if walk.std() > 0 and series.std() > 0:
             series = series + walk * (ratio * series.std() / walk.std())
-    # half the contexts are full length (what users pass), the rest spread down to min_context
-    n_ctx = context_length if rng.random() < 0.5 else int(rng.integers(min_context, context_length + 1))
+    return cut_window(series, rng, context_length, prediction_length, min_context, missing_prob, short_prob)
+
+
+#: the shortest and longest "short history" context (yearly and quarterly series of a few years)
+SHORT_CONTEXT = (10, 60)
+
+
+def cut_window(series, rng, context_length, prediction_length, min_context, missing_prob, short_prob=0.0):
+    """A (context, horizon) pair at a random origin of ``series``, with random context length and gaps.
+
+    Half the contexts are full length (what users pass), the rest spread down to ``min_context``;
+    with ``short_prob`` a share of them is a short history of :data:`SHORT_CONTEXT` values.
+    """
+    if short_prob and rng.random() < short_prob:
+        n_ctx = int(rng.integers(SHORT_CONTEXT[0], SHORT_CONTEXT[1] + 1))
+    else:
+        n_ctx = context_length if rng.random() < 0.5 else int(rng.integers(min_context, context_length + 1))
     start = int(rng.integers(0, series.size - n_ctx - prediction_length + 1))
     ctx = series[start:start + n_ctx].copy()
     hor = series[start + n_ctx:start + n_ctx + prediction_length]
@@ -118,51 +134,83 @@ def sample_window(pool, rng, context_length, prediction_length, min_context, mis
     return ctx, hor
 
 
-def training_batch(codec, contexts, horizons, prediction_length=None, copy_length=0):
+def load_or_make_calendar_pool(path, n, seed, length=POOL_LENGTH) -> tuple[np.ndarray, np.ndarray]:
+    """``(series (n, length) float32, seasons (n,))`` of :class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
+    stored once at ``path`` (npz) like the main pool."""
+    path = Path(path)
+    if path.is_file():
+        with np.load(path) as data:
+            if data["series"].shape[0] >= n:
+                return data["series"], data["seasons"]
+    series, seasons = CalendarSeasonal(length).generate_with_seasons(np.arange(n), seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, series=series.astype(np.float32), seasons=seasons)
+    return series.astype(np.float32), seasons
+
+
+def training_batch(codec, contexts, horizons, prediction_length=None, cfg=None, seasons=None):
     """Tensors of a batch: the codec's tokens plus the horizon in each context's scale units.
 
     Horizons shorter than ``prediction_length`` (default: the longest given) are padded, and
-    ``observed`` marks the values that carry loss (NaN in a horizon carries none).
-    ``copy_length`` > 0 adds the motif-copy paths (models with ``copy_paths``).
+    ``observed`` marks the values that carry loss (NaN in a horizon carries none). The inputs are
+    those a model of config ``cfg`` reads (None: tokens only, no copy paths, experts or season);
+    ``seasons`` are the contexts' seasons (None or 0: unknown, detected by a season-aware codec).
     """
-    tokens = codec.encode(contexts, copy_length=copy_length)
+    copy_length = 0 if cfg is None else cfg.copy_length
+    tokens = codec.encode(contexts, copy_length=copy_length, seasons=seasons)
     h = max(len(x) for x in horizons) if prediction_length is None else prediction_length
     target = np.full((len(horizons), h), np.nan)
     for i, (x, m, s) in enumerate(zip(horizons, tokens["loc"], tokens["scale"])):
         target[i, :len(x)] = (np.asarray(x, dtype=np.float64)[:h] - m) / s
     observed = ~np.isnan(target)
     target = np.clip(np.nan_to_num(target), -codec.clip, codec.clip)
-    return {**model_inputs(tokens, copy_length > 0), "target": torch.from_numpy(target.astype(np.float32)),
+    return {**model_inputs(tokens, cfg), "target": torch.from_numpy(target.astype(np.float32)),
             "observed": torch.from_numpy(observed)}
 
 
 def batch_maker(codec, cfg):
-    """``make_batch(contexts, horizons)`` of a model with config ``cfg`` over ``codec``: the full
-    horizon ``cfg.prediction_length`` and the copy paths the model reads."""
+    """``make_batch(contexts, horizons, seasons=None)`` of a model with config ``cfg`` over ``codec``:
+    the full horizon ``cfg.prediction_length`` and the inputs the model reads."""
     # a partial, not a lambda: DataLoader workers may pickle it
-    return functools.partial(training_batch, codec, prediction_length=cfg.prediction_length,
-                             copy_length=cfg.copy_length)
+    return functools.partial(training_batch, codec, prediction_length=cfg.prediction_length, cfg=cfg)
 
 
 class PoolWindows:
-    """``windows(rng)``: one (context, horizon) pair of :func:`sample_window` from a synthetic pool."""
+    """``windows(rng)``: one (context, horizon, season) triple from a synthetic pool.
+
+    With probability ``calendar_prob`` the window comes from the calendar pool (``calendar``:
+    series and their seasons), told its season (or, one time in five, told nothing: a season
+    to detect); otherwise from :func:`sample_window` of the main pool, whose season is unknown (0).
+    ``short_prob`` is the share of short histories (:func:`cut_window`).
+    """
 
     def __init__(self, pool, context_length, prediction_length, min_context=32, missing_prob=0.2,
-                 integrate_prob=0.0, level_walk_prob=0.0):
+                 integrate_prob=0.0, level_walk_prob=0.0, calendar=None, calendar_prob=0.0, short_prob=0.0):
         self.pool, self.context_length, self.prediction_length = pool, context_length, prediction_length
         self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
-        self.level_walk_prob = level_walk_prob
+        self.level_walk_prob, self.short_prob = level_walk_prob, short_prob
+        if calendar_prob and calendar is None:
+            raise ValueError("calendar_prob > 0 needs the calendar pool")
+        self.calendar, self.calendar_prob = calendar, calendar_prob
 
     def __call__(self, rng):
-        return sample_window(self.pool, rng, self.context_length, self.prediction_length, self.min_context,
-                             self.missing_prob, self.integrate_prob, self.level_walk_prob)
+        if self.calendar_prob and rng.random() < self.calendar_prob:
+            series, seasons = self.calendar
+            i = int(rng.integers(series.shape[0]))
+            season = int(seasons[i]) if rng.random() < 0.8 else 0
+            ctx, hor = cut_window(series[i].astype(np.float64), rng, self.context_length, self.prediction_length,
+                                  self.min_context, self.missing_prob, self.short_prob)
+            return ctx, hor, season
+        ctx, hor = sample_window(self.pool, rng, self.context_length, self.prediction_length, self.min_context,
+                                 self.missing_prob, self.integrate_prob, self.level_walk_prob, self.short_prob)
+        return ctx, hor, 0
 
 
 class WindowStream(torch.utils.data.IterableDataset):
     """Endless training batches of pretraining, fine-tuning and the GluonTS estimator alike.
 
-    Batch ``i`` is ``make_batch(contexts, horizons)`` of ``batch_size`` windows, window ``b``
-    drawn by ``windows(rng)`` (:class:`PoolWindows`, or
+    Batch ``i`` is ``make_batch(contexts, horizons, seasons=seasons)`` of ``batch_size`` windows,
+    window ``b`` (a context, its horizon and optionally its season; 0 when not given) drawn by ``windows(rng)`` (:class:`PoolWindows`, or
     :class:`~sktime_symbolic.model.finetune.SeriesWindows`) with its own generator
     ``default_rng([seed, i, b])``: a pure function of ``(seed, i)``. Iteration starts at batch
     ``start_batch`` (a resumed run continues the stream). Under DDP process ``rank`` of
@@ -178,8 +226,9 @@ class WindowStream(torch.utils.data.IterableDataset):
         self.seed, self.start_batch, self.rank, self.world_size = seed, start_batch, rank, world_size
 
     def batch(self, index):
-        pairs = [self.windows(np.random.default_rng([self.seed, index, b])) for b in range(self.batch_size)]
-        return self.make_batch([p[0] for p in pairs], [p[1] for p in pairs])
+        windows = [self.windows(np.random.default_rng([self.seed, index, b])) for b in range(self.batch_size)]
+        seasons = [w[2] if len(w) > 2 else 0 for w in windows]
+        return self.make_batch([w[0] for w in windows], [w[1] for w in windows], seasons=seasons)
 
     def _rank_world(self):
         if self.rank is not None:
@@ -243,16 +292,18 @@ class QuantileLM(L.LightningModule):
     def from_pipeline(cls, pipeline, config=None, **hparams) -> "QuantileLM":
         """A module starting from a copy of ``pipeline``'s weights (the pipeline is untouched).
 
-        ``config`` (default: the pipeline's) may add the motif-copy prior to a model trained
-        without it; its new layers start from their initialisation."""
+        ``config`` (default: the pipeline's) may add the motif-copy prior, the season input or the
+        expert paths to a model trained without them; their new layers start from their
+        initialisation (silent: the forecast starts as the pipeline's)."""
         config = pipeline.cfg if config is None else config
-        if config.replace(copy_paths=0) != pipeline.cfg.replace(copy_paths=0) or (
-                pipeline.cfg.copy_paths and not config.copy_paths):
-            raise ValueError(f"{config} cannot start from these weights: only the motif-copy prior may be added "
-                             f"to {pipeline.cfg}")
+        addable = dict(copy_paths=0, season_input=False, expert_paths=0)
+        removed = [k for k in addable if getattr(pipeline.cfg, k) and not getattr(config, k)]
+        if config.replace(**addable) != pipeline.cfg.replace(**addable) or removed:
+            raise ValueError(f"{config} cannot start from these weights: only the motif-copy prior, the season input "
+                             f"and the expert paths may be added to {pipeline.cfg}")
         module = cls(config.to_dict(), **hparams)
         weights = {k: v.detach().cpu() for k, v in pipeline.model.state_dict().items()}
-        module.model.load_state_dict(weights, strict=not (config.copy_paths and not pipeline.cfg.copy_paths))
+        module.model.load_state_dict(weights, strict=config == pipeline.cfg)
         return module
 
     def loss(self, batch):
@@ -275,9 +326,11 @@ class QuantileLM(L.LightningModule):
     def on_train_batch_end(self, *args):
         self._t_batch_end = time.perf_counter()
 
-    def validation_step(self, batch, batch_idx):
-        loss = self.loss(batch)
-        self.log("val_loss", loss, prog_bar=True, on_epoch=True, sync_dist=True, batch_size=batch["target"].shape[0])
+    def validation_step(self, batch, batch_idx, dataloader_idx=0):
+        # the main pool's windows as val_loss (comparable with earlier runs), calendar windows as val_calendar_loss
+        name = ("val_loss", "val_calendar_loss")[dataloader_idx]
+        self.log(name, self.loss(batch), prog_bar=True, on_epoch=True, sync_dist=True,
+                 batch_size=batch["target"].shape[0], add_dataloader_idx=False)
 
     def configure_optimizers(self):
         return warmup_cosine_adamw(self)
@@ -287,11 +340,16 @@ class StreamData(L.LightningDataModule):
     """Training stream from the pool (resumes at the restored global step) and fixed validation batches.
 
     ``window_options`` go to the training stream's :class:`PoolWindows` (``integrate_prob``,
-    ``level_walk_prob``); validation windows keep the defaults, so validation losses stay comparable.
+    ``level_walk_prob``, ``calendar``, ``calendar_prob``, ``short_prob``); validation windows keep
+    the defaults, so validation losses stay comparable across runs (``val_dataloader`` gives one
+    loader of the main pool; with a calendar pool, a second of calendar windows with their seasons,
+    a quarter of them short).
     """
 
-    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, **window_options):
+    def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, val_calendar=None,
+                 **window_options):
         super().__init__()
+        self.val_calendar = val_calendar
         self.pool, self.val_pool, self.codec, self.window_options = pool, val_pool, codec, window_options
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, cfg.prediction_length, seed, num_workers
         self.val_batches = val_batches
@@ -306,10 +364,16 @@ class StreamData(L.LightningDataModule):
                                            persistent_workers=self.num_workers > 0)
 
     def val_dataloader(self):
-        windows = PoolWindows(self.val_pool, self.codec.context_length, self.h, missing_prob=0.0)
-        stream = WindowStream(windows, self._make_batch, 64, seed=12345)
-        batches = [stream.batch(i) for i in range(self.val_batches)]
-        return torch.utils.data.DataLoader(batches, batch_size=None)
+        windows = [PoolWindows(self.val_pool, self.codec.context_length, self.h, missing_prob=0.0)]
+        if self.val_calendar is not None:
+            windows.append(PoolWindows(self.val_pool, self.codec.context_length, self.h, missing_prob=0.0,
+                                       calendar=self.val_calendar, calendar_prob=1.0, short_prob=0.25))
+        loaders = []
+        for w in windows:
+            stream = WindowStream(w, self._make_batch, 64, seed=12345)
+            loaders.append(torch.utils.data.DataLoader([stream.batch(i) for i in range(self.val_batches)],
+                                                       batch_size=None))
+        return loaders if len(loaders) > 1 else loaders[0]
 
 
 class StopAfterMinutes(L.Callback):
@@ -335,13 +399,16 @@ def build_codec(kind, pool, seed, **options):
 def pretrain(out, codec="piece", codec_options=None, model_options=None, max_steps=20000, max_minutes=None,
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
-             init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1):
+             init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
     ``init_from`` (a shipped name or saved directory) starts a new run from that pipeline's
-    weights and codec, with a new learning-rate schedule: how a campaign continues from the
-    committed weights when its checkpoint (optimiser state) is gone."""
+    weights and codec (``codec_options`` may change its settings, e.g. ``season_aware``), with a
+    new learning-rate schedule: how a campaign continues from the committed weights when its
+    checkpoint (optimiser state) is gone. ``calendar_prob`` is the share of training windows
+    drawn from calendar-season series (:class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
+    told their season), ``short_prob`` the share of short histories."""
     from sktime_symbolic.model.pipeline import load_pretrained
     from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
@@ -353,12 +420,16 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                              progress=progress, n_jobs=pool_jobs)
     val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{POOL_SEED}.npy", 2000, POOL_SEED, stream=3,
                                  progress=progress, n_jobs=pool_jobs)
+    calendar = load_or_make_calendar_pool(pool_dir / f"calendar_pool_seed{POOL_SEED}.npz", CALENDAR_POOL_SIZE,
+                                          POOL_SEED)
+    val_calendar = load_or_make_calendar_pool(pool_dir / f"val_calendar_pool_seed{POOL_SEED}.npz", 2000,
+                                              POOL_SEED + 1)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
     if resume:
         codec_obj = codec_from_config(json.loads(codec_json.read_text()), dict(np.load(codec_npz)))
     elif start is not None:
-        codec_obj = start.codec
+        codec_obj = codec_from_config({**start.codec.config(), **(codec_options or {})}, start.codec.state())
         codec_json.write_text(json.dumps(codec_obj.config()))
         np.savez(codec_npz, **codec_obj.state())
     else:
@@ -385,7 +456,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, cfg, batch_size, seed, num_workers, val_batches,
-                      integrate_prob=integrate_prob, level_walk_prob=level_walk_prob)
+                      val_calendar=val_calendar, integrate_prob=integrate_prob, level_walk_prob=level_walk_prob,
+                      calendar=calendar, calendar_prob=calendar_prob, short_prob=short_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
@@ -417,9 +489,12 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "lr": lr, "seed": seed,
                                                                             "max_steps": max_steps,
                                                                             "integrate_prob": integrate_prob,
-                                                                            "level_walk_prob": level_walk_prob},
+                                                                            "level_walk_prob": level_walk_prob,
+                                                                            "calendar_prob": calendar_prob,
+                                                                            "short_prob": short_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
-                    f"{GENERATOR_WEIGHTS}); no real data in pretraining, codebook or model selection",
+                    f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows); "
+                    "no real data in pretraining, codebook or model selection",
             "parameters": module.model.num_parameters()}
     pipeline = QuantilePipeline(module.model.cpu(), codec_obj, device="cpu", card=card)
     pipeline.save(out / "pipeline")
@@ -466,12 +541,17 @@ def main(argv=None):
                         help="share of training series integrated into random walks / trends")
     parser.add_argument("--level-walk-prob", type=float, default=0.0,
                         help="share of training series given a wandering level (another series' integral)")
+    parser.add_argument("--calendar-prob", type=float, default=0.0,
+                        help="share of training windows from calendar-season series, told their season")
+    parser.add_argument("--short-prob", type=float, default=0.0,
+                        help="share of training contexts that are short histories (10-60 values)")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
-             level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs)
+             level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
+             short_prob=args.short_prob)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
-"""Synthetic pretraining data: KernelSynth, CauKer and series-symbol (S2) generators.
+"""Synthetic pretraining data: KernelSynth, CauKer, series-symbol (S2) and calendar-season generators.
 
 Framework-free (numpy/scipy); torch is imported only when
 :class:`SyntheticIterableDataset` is first used.  Every generator maps ``(seed, index)`` to
 one series, independent of batching, so any sample can be regenerated on its own.
 """
 
+from .calendar import CalendarSeasonal
 from .cauker import CauKer
 from .kernelsynth import BaseKernel, KernelSynth, default_kernel_bank
 from .mixing import SyntheticMixture
@@ -13,7 +14,7 @@ from .shards import GENERATORS, make_generator, read_shards, write_shards
 from .stats import lag1_autocorrelation, spectral_entropy, trend_strength
 
 __all__ = [
-    "BaseKernel", "CauKer", "GENERATORS", "KernelSynth", "S2Generator", "S2Sample",
+    "BaseKernel", "CalendarSeasonal", "CauKer", "GENERATORS", "KernelSynth", "S2Generator", "S2Sample",
     "SyntheticIterableDataset", "SyntheticMixture", "default_kernel_bank", "evaluate_infix",
     "evaluate_tokens", "lag1_autocorrelation", "make_generator", "read_shards",
     "spectral_entropy", "trend_strength", "write_shards",

@@ -1,0 +1,121 @@
+"""Series with calendar seasons: the shapes statistical forecasters are strong on.
+
+KernelSynth, CauKer and S2 give periodic series whose periods are rarely the calendar ones and
+whose trends are rarely damped or multiplied into the season. Real monthly, quarterly, daily
+and hourly data have exactly those: a season of 4, 7, 12, 24, 52 or 168 steps (sometimes two,
+as hourly data repeat daily and weekly), a trend that is linear, damped or wandering, a season
+whose amplitude grows with the level (the airline shape), and noise. :class:`CalendarSeasonal`
+draws them, each with the season length a forecaster would be told for it (the frequency's
+calendar season), so pretraining passes the season as inference passes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._seeding import IndexedGenerator, check_indices, check_seed, sample_rng, stream_id
+
+#: (season a forecaster is told, weight): quarterly, daily, monthly, hourly, weekly, yearly (no season)
+CALENDAR_SEASONS = ((4, 0.2), (7, 0.15), (12, 0.25), (24, 0.15), (52, 0.05), (1, 0.2))
+# a second, longer cycle riding on the first: the week of hourly data, the year of daily data
+_SECOND_CYCLE = {24: 168, 7: 364 // 7 * 7, 4: 0, 12: 0, 52: 0, 1: 0}
+
+
+class CalendarSeasonal(IndexedGenerator):
+    """Trend x season + noise series with calendar season lengths; sample ``i`` depends on ``(seed, i)`` only.
+
+    Each series draws its season length from :data:`CALENDAR_SEASONS` (1: none, as yearly data),
+    a season shape (a few harmonics, or a random profile, drifting slowly), a trend (none,
+    linear, damped, or a random walk), whether the season multiplies the level (positive series
+    whose swings grow with it), and white or AR(1) noise.
+
+    Parameters
+    ----------
+    length : int
+        Values per series.
+
+    Examples
+    --------
+    >>> gen = CalendarSeasonal(length=96)
+    >>> series, seasons = gen.generate_with_seasons([0, 1, 2], seed=0)
+    >>> series.shape, seasons.dtype.kind
+    ((3, 96), 'i')
+    >>> bool(np.array_equal(gen.generate_at([2], seed=0)[0], series[2]))
+    True
+    """
+
+    _stream = stream_id("calendar")
+
+    def __init__(self, length: int = 640):
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 2:
+            raise ValueError(f"length must be an integer >= 2, got {length!r}")
+        self.length = int(length)
+
+    def generate_at(self, indices, seed: int = 0) -> np.ndarray:
+        """Series of the given indices, shape ``(len(indices), length)``."""
+        return self.generate_with_seasons(indices, seed)[0]
+
+    def generate_with_seasons(self, indices, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """``(series (n, length), seasons (n,) int64)``: each series and the season it is told with."""
+        seed, indices = check_seed(seed), check_indices(indices)
+        out = np.empty((indices.size, self.length))
+        seasons = np.empty(indices.size, dtype=np.int64)
+        for k, i in enumerate(indices):
+            seasons[k], out[k] = self._draw(sample_rng(seed, self._stream, int(i)))
+        return out, seasons
+
+    def _draw(self, rng: np.random.Generator) -> tuple[int, np.ndarray]:
+        n = self.length
+        t = np.arange(n, dtype=np.float64)
+        periods, weights = zip(*CALENDAR_SEASONS)
+        season = int(rng.choice(periods, p=np.asarray(weights) / sum(weights)))
+        pattern = np.zeros(n)
+        if season > 1:
+            pattern = self._cycle(rng, season, t)
+            second = _SECOND_CYCLE[season]
+            if second and rng.random() < 0.5:
+                pattern += rng.uniform(0.2, 0.8) * self._cycle(rng, second, t)
+        trend = self._trend(rng, n)
+        noise_scale = rng.uniform(0.02, 0.4)
+        noise = rng.standard_normal(n)
+        if rng.random() < 0.4:
+            phi = rng.uniform(0.3, 0.9)
+            for i in range(1, n):
+                noise[i] += phi * noise[i - 1]
+            noise *= np.sqrt(1 - phi ** 2)
+        if rng.random() < 0.4:
+            # multiplicative: a positive level whose season and noise scale with it (the airline shape)
+            level = np.exp(0.6 * trend / max(np.abs(trend).max(), 1e-9) * rng.uniform(0.3, 1.5))
+            series = level * (1 + 0.3 * pattern * rng.uniform(0.3, 1.0) + 0.1 * noise_scale * noise)
+            return season, series * np.exp(rng.uniform(-3, 6))
+        series = trend + pattern * rng.uniform(0.3, 3.0) + noise_scale * noise
+        return season, series * np.exp(rng.uniform(-3, 6)) + rng.normal(0, 50)
+
+    @staticmethod
+    def _cycle(rng, period, t) -> np.ndarray:
+        """A unit-spread seasonal cycle of ``period`` steps that drifts slowly over the series."""
+        if rng.random() < 0.6:
+            k = int(rng.integers(1, max(2, min(4, period // 2)) + 1))
+            cycle = sum(rng.normal(0, 1 / j) * np.sin(2 * np.pi * j * t / period + rng.uniform(0, 2 * np.pi))
+                        for j in range(1, k + 1))
+        else:
+            profile = rng.standard_normal(period)
+            cycle = profile[t.astype(np.int64) % period]
+        drift = np.cumsum(rng.normal(0, rng.uniform(0, 0.01), t.size))
+        cycle = cycle * (1 + drift)
+        spread = cycle.std()
+        return cycle / spread if spread > 0 else cycle
+
+    @staticmethod
+    def _trend(rng, n) -> np.ndarray:
+        kind = rng.choice(4, p=[0.2, 0.3, 0.25, 0.25])
+        t = np.arange(n, dtype=np.float64) / n
+        if kind == 0:
+            return np.zeros(n)
+        if kind == 1:
+            return rng.normal(0, 3) * t
+        if kind == 2:
+            # damped: the slope decays geometrically, so the level flattens out
+            phi = rng.uniform(0.9, 0.999)
+            return rng.normal(0, 3) * (1 - phi ** (t * n)) / (1 - phi) / n
+        return np.cumsum(rng.normal(rng.normal(0, 0.05), rng.uniform(0.02, 0.2), n))
