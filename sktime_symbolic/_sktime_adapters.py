@@ -112,3 +112,50 @@ class PipelinePickling:
             else:
                 pipe = pipeline_from_state(payload, self.device)
             setattr(self, attr, pipe)
+
+
+def warn_ragged_relative_fh(fh, keys, lasts):
+    """Warn when a relative ``fh`` is applied to a panel whose instances end at different times.
+
+    sktime counts a relative fh from the panel's cutoff, its latest time point, so an instance
+    that ends earlier is forecast at the steps after the cutoff, not after its own end: one that
+    ends two steps earlier gets steps 3..h+2 of its own forecast (labelled with their true time
+    points).
+
+    Parameters
+    ----------
+    fh : sktime ForecastingHorizon
+        The horizon as the user gave it.
+    keys : list or None
+        Instance keys (None for a single series).
+    lasts : list
+        Last time point of each instance, in the order of ``keys``.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sktime.forecasting.base import ForecastingHorizon
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_ragged_relative_fh(ForecastingHorizon([1, 2]), ["a", "b"], [5, 3])
+    >>> "instance 'b' ends at 3" in str(caught[0].message)
+    True
+    """
+    import warnings
+
+    if keys is None or not fh.is_relative:
+        return
+    cutoff = max(lasts)
+    earlier = [(key, last) for key, last in zip(keys, lasts) if last != cutoff]
+    if not earlier:
+        return
+    named = ", ".join(f"instance {key!r} ends at {last}" for key, last in earlier[:5])
+    more = f" (and {len(earlier) - 5} more)" if len(earlier) > 5 else ""
+    warnings.warn(
+        f"fh is relative and the panel's instances end at different times: sktime counts fh from the cutoff "
+        f"{cutoff} (the latest time point of any instance), so {named}{more} and is forecast at the steps after "
+        f"{cutoff}, not after its own end; pass an absolute fh (ForecastingHorizon(..., is_relative=False)) "
+        "for the time points you want, or fit the instances that end together separately",
+        UserWarning,
+        stacklevel=4,
+    )

@@ -1,5 +1,7 @@
 """Benchmark protocol: published seasonal-naive scores, bad inputs, contestants, CLI."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,11 +134,14 @@ def test_unknown_model_and_wrongly_configured_predictor():
 def test_objects_and_factories_plug_in_like_names():
     from gluonts.model.seasonal_naive import SeasonalNaivePredictor
     from sktime.forecasting.naive import NaiveForecaster
+    from sktime_symbolic.benchmarks import SktimeContestant
 
     ds = _toy()
     by_name = evaluate_contestant("seasonal_naive_gluonts", ds)
     by_object = evaluate_contestant(SeasonalNaivePredictor(prediction_length=4, season_length=1), ds)
-    by_sktime = evaluate_contestant(lambda freq, h: NaiveForecaster(strategy="last", sp=1), ds)
+    by_sktime = evaluate_contestant(
+        lambda freq, h: SktimeContestant(NaiveForecaster(strategy="last", sp=1), quantiles=False), ds
+    )
     for metric in ("MASE", "WQL", "sMAPE"):
         assert by_object[metric] == pytest.approx(by_name[metric])
         assert by_sktime[metric] == pytest.approx(by_name[metric], rel=1e-6)
@@ -226,3 +231,125 @@ def test_sktime_forecaster_failure_names_dataset_and_series():
     with pytest.raises(RuntimeError, match="dataset 'toy'.*series 'negative'.*negative values"):
         # multiplicative deseasonalising (the default) rejects non-positive series
         evaluate_contestant(ThetaForecaster(sp=24), ForecastingDataset("toy", "h", 4, entries))
+
+
+# ---- issue 23 items 6-8: harness input checks, probabilistic and panel sktime forecasters, ragged panels
+
+
+def _entry(item_id="s0", n=40, freq="D", start="2020-01-01"):
+    return {"item_id": item_id, "start": pd.Period(start, freq),
+            "target": (10 + np.sin(np.arange(n))).astype(np.float32)}
+
+
+def test_constant_series_is_left_out_of_mase_counted_and_named():
+    constant = dict(_entry("flat"), target=np.full(40, 5.0, np.float32))
+    ds = ForecastingDataset("toy", "D", 4, [_entry(), constant])
+    with pytest.warns(UserWarning, match=r"dataset 'toy'.*MASE is undefined for 1 of 2 test windows.*'flat'"):
+        row = evaluate_contestant("seasonal_naive_gluonts", ds)
+    alone = evaluate_contestant("seasonal_naive_gluonts", ForecastingDataset("toy", "D", 4, [_entry()]))
+    assert row["MASE"] == pytest.approx(alone["MASE"], rel=1e-6)  # the mean of the scored series only
+    assert (row["n_series"], row["MASE_n_scored"], row["MASE_n_excluded"]) == (2, 1, 1)
+    assert (row["sMAPE_n_scored"], row["sMAPE_n_excluded"]) == (2, 0)  # flat forecast of a flat series: 0
+
+
+def test_string_start_becomes_a_period_of_the_data_set_frequency():
+    given = dict(_entry("s1"), start="2020-01-01")
+    ds = ForecastingDataset("toy", "D", 4, [_entry(), given])
+    assert ds.entries[1]["start"] == pd.Period("2020-01-01", "D") and given["start"] == "2020-01-01"
+    assert np.isfinite(evaluate_contestant("seasonal_naive", ds)["MASE"])
+
+
+def test_probabilistic_sktime_forecaster_is_scored_with_its_quantiles():
+    from sktime.forecasting.naive import NaiveForecaster
+    from sktime.forecasting.theta import ThetaForecaster
+    from sktime_symbolic.benchmarks import SktimeContestant
+
+    ds = _toy(lengths=(80, 90, 100), h=7)
+    auto = evaluate_contestant(ThetaForecaster(sp=7), ds)  # capability:pred_int: predict_quantiles by default
+    explicit = evaluate_contestant(SktimeContestant(ThetaForecaster(sp=7), quantiles=True), ds)
+    assert auto["quantiles"] == "model" and auto["WQL"] == pytest.approx(explicit["WQL"], rel=1e-6)
+    point = evaluate_contestant("seasonal_naive", ds)
+    assert point["quantiles"] == "point"
+    with pytest.raises(ValueError, match="cannot predict quantiles"):
+        SktimeContestant(_NoIntervals(), quantiles=True)
+    with pytest.raises(ValueError, match="cannot fit a panel"):
+        SktimeContestant(NaiveForecaster(), panel=True)
+
+
+class _NoIntervals:
+    """Stands in for an sktime forecaster without capability:pred_int (only its tags are read)."""
+
+    def get_tag(self, name, default=None):
+        return {"capability:pred_int": False, "y_inner_mtype": "pd.Series"}.get(name, default)
+
+
+def _ragged_hourly():
+    rng = np.random.default_rng(0)
+    return ForecastingDataset("ragged", "h", 24, [
+        {"item_id": f"s{i}", "start": pd.Period("2020-01-01 00:00", "h") + shift,
+         "target": (10 + np.sin(np.arange(n) * 2 * np.pi / 24) + rng.normal(0, 0.1, n)).astype(np.float32)}
+        for i, (n, shift) in enumerate([(200, 0), (230, 5), (260, 40)])
+    ])
+
+
+def test_panel_forecaster_is_fitted_once_and_matches_per_series_and_gluonts(monkeypatch):
+    from gluonts_symbolic import SymbolicFMPredictor
+    from sktime_symbolic.benchmarks import SktimeContestant, _contestants
+    from sktime_symbolic.forecasting import SymbolicFMForecaster
+
+    fits = []
+    fit_clone = _contestants._fit_clone
+    monkeypatch.setattr(_contestants, "_fit_clone", lambda *a: fits.append(a[1]) or fit_clone(*a))
+    ds = _ragged_hourly()  # the series end at different times
+    panel = evaluate_contestant(SymbolicFMForecaster(), ds)
+    assert len(fits) == 1 and fits[0].index.nlevels == 2  # one clone on the whole panel
+    per_series = evaluate_contestant(SktimeContestant(SymbolicFMForecaster(), panel=False), ds)
+    assert len(fits) == 4
+    gluonts = evaluate_contestant(SymbolicFMPredictor(prediction_length=24), ds)
+    for metric in ("MASE", "WQL", "sMAPE"):
+        assert panel[metric] == pytest.approx(per_series[metric], rel=1e-5)
+        assert panel[metric] == pytest.approx(gluonts[metric], rel=1e-5)
+    point = evaluate_contestant(SktimeContestant(SymbolicFMForecaster(), quantiles=False), ds)
+    assert point["MASE"] == pytest.approx(panel["MASE"], rel=1e-5) and point["WQL"] > panel["WQL"]
+
+
+def test_relative_fh_on_a_ragged_panel_warns_and_names_the_instance():
+    from sktime.forecasting.base import ForecastingHorizon
+    from sktime_symbolic.forecasting import SymbolicFMForecaster
+
+    y = _ragged_hourly().to_sktime()
+    forecaster = SymbolicFMForecaster().fit(y, fh=[1, 2])
+    with pytest.warns(UserWarning, match=r"fh is relative.*instance 's0' ends at 2020-01-09 07:00.*not after its own"):
+        forecaster.predict()
+    cutoff = forecaster.cutoff[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # absolute fh: no warning
+        forecaster.predict(fh=ForecastingHorizon(pd.PeriodIndex([cutoff + 1, cutoff + 2]), is_relative=False))
+        aligned = ForecastingDataset("aligned", "D", 4, [_entry("a"), _entry("b", start="2020-01-05", n=36)])
+        SymbolicFMForecaster().fit(aligned.to_sktime(), fh=[1, 2]).predict()
+
+
+def test_stat_ensemble_is_registered_with_the_season_and_a_capped_context():
+    from sktime_symbolic.benchmarks import MeanEnsembleContestant, list_contestants
+
+    assert "stat_ensemble" in list_contestants()
+    contestant = make_contestant("stat_ensemble", "h", 48)
+    assert isinstance(contestant, MeanEnsembleContestant) and contestant.max_context == 2500
+    forecasters = [m.forecaster for m in contestant.members]
+    assert [type(f).__name__ for f in forecasters] == [
+        "StatsForecastAutoETS", "StatsForecastAutoARIMA", "StatsForecastAutoCES", "StatsForecastAutoTheta"]
+    assert [f.get_params().get("season_length", f.get_params().get("sp")) for f in forecasters] == [24] * 4
+    assert forecasters[3].model == "DOTM" and all(m.quantiles for m in contestant.members)
+
+
+def test_mean_ensemble_averages_quantiles_on_the_capped_context():
+    from sktime.forecasting.naive import NaiveForecaster
+    from sktime_symbolic.benchmarks import MeanEnsembleContestant, SktimeContestant
+
+    members = [SktimeContestant(NaiveForecaster(strategy=s), quantiles=False) for s in ("last", "mean")]
+    entry = {"item_id": "a", "start": pd.Period("2020-01-01", "D"), "target": np.array([9.0, 1.0, 2.0, 6.0])}
+    forecast = MeanEnsembleContestant(members, max_context=3).predict([entry], "D", 2)[0]
+    # last 6, mean of the last three values 3: the mean is 4.5, at every level (point members)
+    assert forecast.quantile(0.1).tolist() == [4.5, 4.5] and forecast.start_date == pd.Period("2020-01-05", "D")
+    with pytest.raises(ValueError, match="max_context"):
+        MeanEnsembleContestant(members, max_context=0)

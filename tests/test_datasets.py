@@ -158,3 +158,34 @@ def test_real_datasets_shape(name, n_series, freq):
     ds = load_dataset(name, data_root=_real_root())
     assert len(ds) == n_series and ds.freq == freq
     assert all(e["target"].dtype == np.float32 and np.isfinite(e["target"]).all() for e in ds.entries)
+
+
+# ---- issue 23 item 6: a data set is checked when it is built
+
+
+def _entry(item_id="s0", freq="D", n=10):
+    return {"item_id": item_id, "start": pd.Period("2020-01-01", freq), "target": np.arange(n, dtype=np.float32)}
+
+
+@pytest.mark.parametrize("change, freq, message", [
+    (lambda e: dict(e, target=np.ones((10, 2), np.float32)), "D", r"entry 1 \(item_id 's1'\): target has shape \(10, 2\)"),
+    (lambda e: dict(e, target=np.array([1.0, np.inf, 2.0])), "D", r"entry 1 \(item_id 's1'\): target is inf at position\(s\) \[1\]"),
+    (lambda e: dict(e, start=pd.Period("2020-01-01 05:00", "h")), "D", r"entry 1 \(item_id 's1'\): start .* frequency 'h', the data set has 'D'"),
+    (lambda e: dict(e, target=np.array([], np.float32)), "D", r"entry 1 \(item_id 's1'\): target is empty"),
+    (lambda e: dict(e, target=["a", "b"]), "D", r"entry 1 \(item_id 's1'\): target is not numeric"),
+    (lambda e: {"item_id": "s1", "target": e["target"]}, "D", r"entry 1 \(item_id 's1'\): no start"),
+    (lambda e: dict(e, start="not a date"), "D", r"entry 1 \(item_id 's1'\): start 'not a date' is not a time"),
+    (lambda e: e, "D!", r"dataset 'toy': freq 'D!' is not a pandas frequency"),
+])
+def test_dataset_names_the_entry_and_the_problem(change, freq, message):
+    with pytest.raises(ValueError, match=message):
+        ForecastingDataset("toy", freq, 2, [_entry("s0"), change(_entry("s1"))])
+
+
+def test_dataset_checks_horizon_and_converts_string_start_and_list_target():
+    with pytest.raises(ValueError, match="dataset 'toy': prediction_length must be a positive int, got 0"):
+        ForecastingDataset("toy", "D", 0, [_entry()])
+    ds = ForecastingDataset("toy", "W", 2, [{"item_id": "a", "start": "2020-01-05", "target": [1, 2, np.nan]}])
+    entry = ds.entries[0]
+    assert entry["start"] == pd.Period("2020-01-05", "W") and entry["target"].dtype == np.float32
+    assert np.isnan(entry["target"][-1])  # a missing value is kept

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _contestants(names, backend, n_jobs):
-    from sktime_symbolic.benchmarks import SktimeContestant, make_contestant
+    from sktime_symbolic.benchmarks import MeanEnsembleContestant, SktimeContestant, make_contestant
 
     if backend is None:
         return names
@@ -45,11 +45,13 @@ def _contestants(names, backend, n_jobs):
     def factory(name):
         def build(freq, h):
             contestant = make_contestant(name, freq, h)
-            if isinstance(contestant, SktimeContestant):
-                # the sktime way: parallelism lives in the forecaster's backend config
-                contestant.forecaster = contestant.forecaster.clone().set_config(
-                    **{"backend:parallel": backend, "backend:parallel:params": {"n_jobs": n_jobs}}
-                )
+            members = contestant.members if isinstance(contestant, MeanEnsembleContestant) else [contestant]
+            for member in members:
+                if isinstance(member, SktimeContestant):
+                    # the sktime way: parallelism lives in the forecaster's backend config
+                    member.forecaster = member.forecaster.clone().set_config(
+                        **{"backend:parallel": backend, "backend:parallel:params": {"n_jobs": n_jobs}}
+                    )
             return contestant
 
         build.__name__ = name

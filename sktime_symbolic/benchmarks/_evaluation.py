@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,11 @@ from sktime_symbolic.benchmarks._contestants import QUANTILE_LEVELS, make_contes
 from sktime_symbolic.datasets import ForecastingDataset, load_dataset
 
 METRIC_NAMES = {"MASE[0.5]": "MASE", "mean_weighted_sum_quantile_loss": "WQL", "sMAPE[0.5]": "sMAPE"}
+# why a per-window mean metric can be undefined (gluonts masks 0/0 and x/0, and NaN labels)
+_UNDEFINED = {
+    "MASE": "zero seasonal error in the history, e.g. a constant series, or no observed value in the window",
+    "sMAPE": "forecast and values all zero, or no observed value in the window",
+}
 
 
 def make_test_data(dataset: ForecastingDataset, prediction_length=None, windows=1):
@@ -88,6 +94,15 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     (``MeanWeightedSumQuantileLoss`` over q = 0.1..0.9, summed over series and steps) and sMAPE
     of the median, all from ``gluonts.model.evaluate_forecasts``.
 
+    Series a metric cannot score: MASE and sMAPE are means over the test windows (one per
+    series and window), and a window where the metric is undefined is left out of that mean:
+    for MASE a series whose history has a zero seasonal error (e.g. a constant history), for
+    sMAPE a window whose forecasts and values are all zero, for both a window without an
+    observed (non-NaN) value. Such windows are counted in ``<metric>_n_excluded`` (the others in
+    ``<metric>_n_scored``) and named in a ``UserWarning``; a metric with no window left is NaN.
+    NaN values in the test windows are left out of every metric (GluonTS' masking); inf is
+    refused when the data set is built (:class:`ForecastingDataset`).
+
     Parameters
     ----------
     contestant : anything :func:`make_contestant` accepts
@@ -102,8 +117,12 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     Returns
     -------
     dict
-        ``dataset``, ``model``, ``MASE``, ``WQL``, ``sMAPE``, ``n_series``, ``prediction_length``,
-        ``windows``, ``wall_time_s`` (training plus forecasting).
+        ``dataset``, ``model``, ``quantiles`` (where the quantiles come from: ``"model"``, the
+        forecaster's own probabilistic forecast; ``"point"``, every quantile equal to the point
+        forecast, for sktime forecasters without ``capability:pred_int``), ``MASE``, ``WQL``,
+        ``sMAPE``, ``n_series``, ``MASE_n_scored``, ``MASE_n_excluded``, ``sMAPE_n_scored``,
+        ``sMAPE_n_excluded``, ``prediction_length``, ``windows``, ``wall_time_s`` (training plus
+        forecasting).
 
     Examples
     --------
@@ -141,16 +160,31 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     forecasts = [
         _checked_quantile_forecast(f, entry, dataset.name, contestant.name, h) for f, entry in zip(forecasts, inputs)
     ]
-    scores = evaluate_forecasts(
-        forecasts,
-        test_data=test_data,
-        metrics=[MASE(), MeanWeightedSumQuantileLoss(quantile_levels=QUANTILE_LEVELS), SMAPE()],
-        seasonality=get_seasonality(dataset.freq),
-        batch_size=5000,
+    metrics = [MASE(), MeanWeightedSumQuantileLoss(quantile_levels=QUANTILE_LEVELS), SMAPE()]
+    season = get_seasonality(dataset.freq)
+    scores = evaluate_forecasts(forecasts, test_data=test_data, metrics=metrics, seasonality=season, batch_size=5000)
+    # per window, to find the windows the aggregate left out (masked as undefined by gluonts)
+    per_window = evaluate_forecasts(
+        forecasts, test_data=test_data, metrics=metrics, axis=1, seasonality=season, batch_size=5000
     )
-    row = {"dataset": dataset.name, "model": contestant.name}
+    row = {"dataset": dataset.name, "model": contestant.name, "quantiles": contestant.quantile_source}
     row.update({short: float(scores[long].iloc[0]) for long, short in METRIC_NAMES.items()})
-    row.update(n_series=len(dataset), prediction_length=h, windows=windows, wall_time_s=wall_time)
+    row["n_series"] = len(dataset)
+    for long, short in ((key, METRIC_NAMES[key]) for key in ("MASE[0.5]", "sMAPE[0.5]")):
+        excluded = per_window[long].isna().to_numpy()
+        row[f"{short}_n_scored"] = int((~excluded).sum())
+        row[f"{short}_n_excluded"] = int(excluded.sum())
+        if excluded.any():
+            names = [f"{entry.get('item_id')!r} (forecast from {start})"
+                     for entry, start, out in zip(inputs, per_window.index.get_level_values(-1), excluded) if out]
+            warnings.warn(
+                f"dataset {dataset.name!r}, model {contestant.name!r}: {short} is undefined for {len(names)} of "
+                f"{len(excluded)} test windows, left out of its mean ({_UNDEFINED[short]}): "
+                + ", ".join(names[:10]) + (", ..." if len(names) > 10 else ""),
+                UserWarning,
+                stacklevel=2,
+            )
+    row.update(prediction_length=h, windows=windows, wall_time_s=wall_time)
     return row
 
 

@@ -102,6 +102,22 @@ class ForecastingDataset:
     entries : list of dict
         GluonTS-style entries (``item_id``, ``start`` Period, float32 ``target``).
 
+    Raises
+    ------
+    ValueError
+        At construction, naming the entry and the problem: an unknown ``freq`` (or one
+        GluonTS has no seasonality for), a ``prediction_length`` that is not a positive int,
+        an entry that is not a dict or lacks ``start`` / ``target``, a ``start`` of another
+        frequency than ``freq``, a target that is not a non-empty 1-D numeric array, or an inf
+        in a target.
+
+    Notes
+    -----
+    As in GluonTS' ``ListDataset``, a ``start`` given as a string or ``pd.Timestamp`` is
+    converted to a ``pd.Period`` of the data set's ``freq`` and a target to ``float32``; the
+    entries are stored as new dicts, the caller's are not changed. NaN in a target marks a
+    missing value and is kept (the metrics leave NaN labels out).
+
     Examples
     --------
     >>> import numpy as np, pandas as pd
@@ -115,6 +131,23 @@ class ForecastingDataset:
     freq: str
     prediction_length: int
     entries: list = field(repr=False)
+
+    def __post_init__(self):
+        from gluonts.time_feature import get_seasonality
+
+        where = f"dataset {self.name!r}"
+        try:
+            with warnings.catch_warnings():
+                # gluonts passes pandas' deprecated "M"/"Q"/"Y" aliases to to_offset
+                warnings.simplefilter("ignore", FutureWarning)
+                offset = pd.tseries.frequencies.to_offset(self.freq)
+                get_seasonality(self.freq)
+        except (ValueError, TypeError, KeyError) as error:
+            raise ValueError(f"{where}: freq {self.freq!r} is not a pandas frequency GluonTS knows ({error})") from None
+        length = self.prediction_length
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
+            raise ValueError(f"{where}: prediction_length must be a positive int, got {length!r}")
+        self.entries = [_checked_entry(entry, i, offset, self.freq, where) for i, entry in enumerate(self.entries)]
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -131,6 +164,40 @@ class ForecastingDataset:
     def to_sktime(self) -> pd.DataFrame:
         """Return the series as an sktime ``pd-multiindex`` panel (see :func:`entries_to_panel`)."""
         return entries_to_panel(self.entries)
+
+
+def _checked_entry(entry, position, offset, freq, where) -> dict:
+    """A copy of ``entry`` with a Period start of ``freq`` and a float32 1-D target, or a ValueError naming it."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}, entry {position}: expected a dict, got {type(entry).__name__}")
+    name = f"{where}, entry {position} (item_id {entry.get('item_id')!r})"
+    missing = [key for key in ("start", "target") if key not in entry]
+    if missing:
+        raise ValueError(f"{name}: no {' or '.join(missing)}")
+    start = entry["start"]
+    if isinstance(start, (str, pd.Timestamp)):
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*BDay.*", category=FutureWarning)
+                start = pd.Period(start, freq=freq)
+        except (ValueError, TypeError) as error:
+            raise ValueError(f"{name}: start {entry['start']!r} is not a time of frequency {freq!r} ({error})") from None
+    if not isinstance(start, pd.Period):
+        raise ValueError(f"{name}: start must be a pd.Period (or a string / Timestamp), got {type(start).__name__}")
+    if start.freq != offset:
+        raise ValueError(f"{name}: start {start} has frequency {start.freqstr!r}, the data set has {freq!r}")
+    try:
+        target = np.asarray(entry["target"], dtype=np.float32)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{name}: target is not numeric ({error})") from None
+    if target.ndim != 1:
+        raise ValueError(f"{name}: target has shape {target.shape}; the benchmark needs univariate 1-D series")
+    if target.size == 0:
+        raise ValueError(f"{name}: target is empty")
+    infinite = np.flatnonzero(np.isinf(target))
+    if infinite.size:
+        raise ValueError(f"{name}: target is inf at position(s) {infinite[:5].tolist()} (NaN marks a missing value)")
+    return dict(entry, start=start, target=target)
 
 
 def entries_to_panel(entries) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
-from sktime_symbolic._sktime_adapters import PipelinePickling
+from sktime_symbolic._sktime_adapters import PipelinePickling, warn_ragged_relative_fh
 from sktime_symbolic._validation import check_time_index
 from sktime_symbolic.model._adapters import (
     check_device,
@@ -40,6 +40,10 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
     Panels and hierarchical data are forecast in one batched pipeline call for all series
     (global model, no per-series loop). Series of a panel may start and end at different
     times: each series is forecast from its own last value up to the requested time points.
+    A relative ``fh`` counts from sktime's cutoff of the panel, its latest time point, so a
+    series that ends two steps earlier gets steps 3..h+2 of its own forecast (labelled with their
+    time points): ``predict`` warns (UserWarning) when a relative fh meets instances that end at
+    different times; pass an absolute fh, or fit the series that end together separately.
     Only the target is used: exogenous ``X`` is accepted and ignored
     (tag ``capability:exogenous=False``). Multivariate ``y`` is forecast column by column
     (sktime's vectorization). Only out-of-sample horizons are supported. Missing values (NaN)
@@ -309,6 +313,7 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         of any series; ``columns[i]`` are the columns of series ``i`` at ``fh``'s time points.
         """
         keys, series, lasts = self._instances(self._cur_y)
+        warn_ragged_relative_fh(fh, keys, lasts)
         fh_abs = fh.to_absolute(self._regular_cutoff())
         # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series
         steps = [self._steps(fh_abs, last, fh_abs.freq) for last in lasts]
