@@ -7,15 +7,16 @@ import pandas as pd
 from sktime.datatypes import get_cutoff
 from sktime.forecasting.base import BaseForecaster
 
+from sktime_symbolic._distributed import SHARD_BATCHES, forecast_sharded, pipeline_payload, shard_bounds
 from sktime_symbolic._sktime_adapters import PipelinePickling, warn_ragged_relative_fh
 from sktime_symbolic._validation import check_time_index
 from sktime_symbolic.model._adapters import (
+    MIN_OBSERVED,
     check_device,
     check_fit_strategy,
     check_forecastable,
     check_model_name,
     check_seed,
-    forecast_quantiles,
     load_shared_model,
 )
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
@@ -28,6 +29,48 @@ def _instance_levels(index: pd.MultiIndex):
     return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
 
 
+def _grouped_layout(y: pd.DataFrame, min_observed: int):
+    """:meth:`SymbolicFMForecaster._layout` of a valid panel in whole-column numpy operations, or None.
+
+    None when the panel is not two-level, not grouped by instance in sorted key order, has a
+    DatetimeIndex time level (its frequency is inferred series by series), or has any problem
+    (a repeated time point, a non-numeric column, inf, an instance with fewer than
+    ``min_observed`` observed values): the caller's loop then checks it instance by instance
+    and names the first bad one. A loop over a panel of 100,000 series costs about a minute
+    of pandas work before any forecast; these checks cost a second.
+    """
+    index = y.index
+    if index.nlevels != 2 or len(index) == 0:
+        return None
+    keys_level, times_level = index.levels
+    codes, time_codes = (np.asarray(c) for c in index.codes)
+    if isinstance(times_level, pd.DatetimeIndex) or (codes < 0).any() or (time_codes < 0).any():
+        return None
+    if not (keys_level.is_monotonic_increasing and times_level.is_monotonic_increasing):
+        return None
+    step = np.diff(codes)
+    if (step < 0).any():
+        return None
+    starts = np.concatenate(([0], np.flatnonzero(step) + 1))
+    stops = np.append(starts[1:], len(codes))
+    # within an instance the time codes increase strictly: no time point repeats (check_time_index's rule)
+    rising = np.diff(time_codes) > 0
+    rising[starts[1:] - 1] = True  # the step from one instance to the next does not count
+    if not rising.all():
+        return None
+    for j in range(y.shape[1]):
+        values = y.iloc[:, j].to_numpy()
+        if values.dtype.kind not in "biuf" or np.isinf(values).any():
+            return None
+        if values.dtype.kind == "f" and np.add.reduceat(~np.isnan(values), starts).min() < min_observed:
+            return None
+        if values.dtype.kind != "f" and (stops - starts).min() < min_observed:
+            return None
+    keys = keys_level[codes[starts]].tolist()
+    lasts = list(times_level[time_codes[stops - 1]])
+    return keys, [slice(a, b) for a, b in zip(starts.tolist(), stops.tolist())], lasts
+
+
 class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
     """Probabilistic forecaster of the symbolic foundation model.
 
@@ -37,8 +80,15 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
     interpolated. The point forecast is the median, equal to ``predict_quantiles`` at 0.5;
     forecasts are deterministic (no sampling).
 
-    Panels and hierarchical data are forecast in one batched pipeline call for all series
-    (global model, no per-series loop). Series of a panel may start and end at different
+    Panels and hierarchical data are forecast by one global model in batches of
+    ``batch_size`` series (no per-series fitting), streamed in contiguous shards of instances
+    (:data:`~sktime_symbolic._distributed.SHARD_BATCHES` batches each). sktime's
+    ``backend:parallel`` config (``"loky"``, ``"multiprocessing"``, ``"dask"``, ``"ray"``, with
+    ``backend:parallel:params``; default None, one process) spreads the shards of
+    ``predict`` / ``predict_quantiles`` over workers: a zero-shot worker loads the shared
+    weights once per process, a fine-tuned forecaster sends its weights; a worker holds one
+    shard at a time, and the forecasts equal those of one process to float32 rounding (about
+    1e-6 relative). Series of a panel may start and end at different
     times: each series is forecast from its own last value up to the requested time points.
     A relative ``fh`` counts from sktime's cutoff of the panel, its latest time point, so a
     series that ends two steps earlier gets steps 3..h+2 of its own forecast (labelled with their
@@ -193,11 +243,15 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
     # ------------------------------------------------------------------ data
 
     @staticmethod
-    def _instances(y: pd.DataFrame, forecast=True):
-        """``(keys, arrays, last time points)`` of the series of ``y``; keys None for one series.
+    def _layout(y: pd.DataFrame, forecast=True):
+        """``(keys, rows, last time points)`` of the series of ``y``, every one validated; keys None for one series.
 
-        Every series is validated (empty, non-numeric, inf, all NaN; with ``forecast``, the
-        series forecast from, fewer than two observed values) with its key in the message.
+        ``rows[i]`` selects the rows of instance ``i`` (a slice, or positions). Checked: empty,
+        non-numeric, inf, all NaN and, with ``forecast`` (the series forecast from), fewer than
+        two observed values; a repeated time point, an irregular DatetimeIndex. The message
+        names the first bad series by its key. A panel grouped by instance with an integer or
+        period time level (sktime's usual layout) is checked in whole-column numpy operations;
+        anything else, and any panel with a problem, one instance at a time.
         """
         def checked(values, where):
             values = check_series(values, where)
@@ -205,15 +259,33 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
 
         if not isinstance(y.index, pd.MultiIndex):
             check_time_index(y.index, "y")
-            return None, [checked(y.iloc[:, 0].to_numpy(), "y")], [y.index[-1]]
-        keys, arrays, lasts = [], [], []
-        for key, frame in y.groupby(level=_instance_levels(y.index), sort=True):
-            check_time_index(frame.index.get_level_values(-1), f"y[{key!r}]")
-            for c in y.columns:
-                arrays.append(checked(frame[c].to_numpy(), f"y[{key!r}]" if y.shape[1] == 1 else f"y[{key!r}, {c!r}]"))
+            checked(y.iloc[:, 0].to_numpy(), "y")
+            return None, [slice(0, len(y))], [y.index[-1]]
+        fast = _grouped_layout(y, MIN_OBSERVED if forecast else 1)
+        if fast is not None:
+            return fast
+        keys, rows_of, lasts = [], [], []
+        times = y.index.get_level_values(-1)
+        columns = [y.iloc[:, j].to_numpy() for j in range(y.shape[1])]
+        for key, rows in y.groupby(level=_instance_levels(y.index), sort=True).indices.items():
+            check_time_index(times[rows], f"y[{key!r}]")
+            for c, values in zip(y.columns, columns):
+                checked(values[rows], f"y[{key!r}]" if y.shape[1] == 1 else f"y[{key!r}, {c!r}]")
             keys.append(key)
-            lasts.append(frame.index.get_level_values(-1)[-1])
-        return keys, arrays, lasts
+            rows_of.append(rows)
+            lasts.append(times[rows[-1]])
+        return keys, rows_of, lasts
+
+    @staticmethod
+    def _series(y: pd.DataFrame, rows) -> list:
+        """float64 arrays of the series at ``rows`` (from :meth:`_layout`), column by column."""
+        columns = [y.iloc[:, j].to_numpy() for j in range(y.shape[1])]
+        return [np.asarray(values[r], dtype=np.float64) for r in rows for values in columns]
+
+    def _instances(self, y: pd.DataFrame, forecast=True):
+        """``(keys, arrays, last time points)`` of the series of ``y`` (:meth:`_layout`, then the values)."""
+        keys, rows, lasts = self._layout(y, forecast)
+        return keys, self._series(y, rows), lasts
 
     @staticmethod
     def _steps(fh_abs, last, freq) -> np.ndarray:
@@ -267,12 +339,13 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
     def _fit(self, y, X=None, fh=None):
         """Validate the history; with ``"fine-tune"`` fine-tune a copy of the weights on it."""
         self._check_params()
-        _, series, _ = self._instances(y)
+        self._cur_layout = self._layout(y)
+        rows = self._cur_layout[1]
         self._cur_y = y
         cutoff = self._regular_cutoff()  # an irregular time index fails here, not at predict
         base = self._base_pipeline()
         if self.fit_strategy == "fine-tune":
-            self.pipeline_ = self._fine_tune(base, series, self._horizon_of(fh, cutoff))
+            self.pipeline_ = self._fine_tune(base, self._series(y, rows), self._horizon_of(fh, cutoff))
         else:
             self.pipeline_ = base
         return self
@@ -282,11 +355,12 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         from sktime.datatypes import update_data
 
         history = update_data(self._cur_y, y)
-        _, series, _ = self._instances(history)
+        self._cur_layout = self._layout(history)
+        rows = self._cur_layout[1]
         self._cur_y = history
         if update_params and self.fit_strategy == "fine-tune":
             horizon = self._horizon_of(self._fh, self._regular_cutoff())
-            self.pipeline_ = self._fine_tune(self._base_pipeline(), series, horizon)
+            self.pipeline_ = self._fine_tune(self._base_pipeline(), self._series(history, rows), horizon)
         return self
 
     def _pretrain(self, y, X=None, fh=None):
@@ -306,38 +380,63 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
 
     # ------------------------------------------------------------------ prediction
 
-    def _quantiles(self, fh, levels):
-        """``(quantiles, columns per series, keys, fh_abs)``: one pipeline call for all series.
+    def _forecast(self, fh, levels):
+        """``(values, keys, fh_abs)``: quantiles at ``levels`` of every series at ``fh``'s time points.
 
-        ``quantiles`` has shape (n_series, len(levels), h) with ``h`` the longest step count
-        of any series; ``columns[i]`` are the columns of series ``i`` at ``fh``'s time points.
+        ``values`` has one row per (series, time point), series by series, and one column per
+        level. The series go to the model in contiguous shards of ``SHARD_BATCHES * batch_size``
+        series on the ``backend:parallel`` config (:mod:`sktime_symbolic._distributed`); each
+        shard's quantiles are cut to ``fh`` as it comes back, so no array of all series at the
+        longest horizon and every level is ever held.
         """
-        keys, series, lasts = self._instances(self._cur_y)
+        y = self._cur_y
+        keys, rows, lasts = self._cur_layout  # validated by fit / update
         warn_ragged_relative_fh(fh, keys, lasts)
         fh_abs = fh.to_absolute(self._regular_cutoff())
-        # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series
-        steps = [self._steps(fh_abs, last, fh_abs.freq) for last in lasts]
-        horizon = max(int(s.max()) for s in steps)
-        quantiles, _ = forecast_quantiles(self.pipeline_, series, horizon, levels, self.batch_size)
-        return quantiles, [s - 1 for s in steps], keys, pd.Index(fh_abs.to_pandas())
+        # all steps are positive: sktime rejects fh at or before the cutoff, the latest end of any series;
+        # the steps depend on a series' end only, and the series of a panel mostly end together
+        by_end = {}
+        for last in lasts:
+            if last not in by_end:
+                by_end[last] = self._steps(fh_abs, last, fh_abs.freq) - 1
+        horizon = max(int(cols.max()) for cols in by_end.values()) + 1
+        bounds = shard_bounds(len(rows), SHARD_BATCHES * int(self.batch_size))
+        config = self.get_config()
+        results = forecast_sharded((self._series(y, rows[start:stop]) for start, stop in bounds),
+                                   pipeline_payload(self.pipeline_, self.model_name, self.device), horizon, levels,
+                                   self.batch_size, None, config["backend:parallel"],
+                                   config["backend:parallel:params"], n_shards=len(bounds))
+        m = len(fh_abs)
+        values = np.empty((len(rows) * m, len(levels)))
+        for k, (start, stop) in enumerate(bounds):
+            cols = np.stack([by_end[last] for last in lasts[start:stop]])
+            # (series, levels, fh) -> one row per (series, time point); y is univariate (sktime vectorizes columns)
+            picked = np.take_along_axis(results[k], cols[:, None, :], axis=2)
+            values[start * m:stop * m] = picked.transpose(0, 2, 1).reshape(-1, len(levels))
+            results[k] = None
+        return values, keys, pd.Index(fh_abs.to_pandas())
 
     def _index(self, keys, fh_abs):
+        """The forecast's index: ``fh_abs``, or every instance key with every time point of it."""
         if keys is None:
             return fh_abs
-        names = list(self._cur_y.index.names)
-        rows = [(*(k if isinstance(k, tuple) else (k,)), t) for k in keys for t in fh_abs]
-        return pd.MultiIndex.from_tuples(rows, names=names)
+        instances = pd.MultiIndex.from_tuples(keys) if isinstance(keys[0], tuple) else pd.Index(keys)
+        m = len(fh_abs)
+        levels = [instances.get_level_values(i) for i in range(instances.nlevels)]
+        codes = [pd.factorize(level)[0].repeat(m) for level in levels]
+        codes.append(np.tile(np.arange(m), len(instances)))
+        uniques = [pd.factorize(level)[1] for level in levels] + [fh_abs]
+        return pd.MultiIndex(levels=uniques, codes=codes, names=list(self._cur_y.index.names),
+                             verify_integrity=False)
 
     def _predict(self, fh, X=None):
         """The median forecast."""
-        quantiles, columns, keys, fh_abs = self._quantiles(fh, [0.5])
-        values = np.concatenate([quantiles[i, 0, cols] for i, cols in enumerate(columns)])
+        values, keys, fh_abs = self._forecast(fh, [0.5])
         return pd.DataFrame(values, index=self._index(keys, fh_abs), columns=self._cur_y.columns)
 
     def _predict_quantiles(self, fh, X, alpha):
         """Quantiles at levels ``alpha``, from the same forecast as ``predict``."""
-        quantiles, columns, keys, fh_abs = self._quantiles(fh, alpha)
-        values = np.concatenate([quantiles[i][:, cols].T for i, cols in enumerate(columns)])
+        values, keys, fh_abs = self._forecast(fh, alpha)
         return pd.DataFrame(values, index=self._index(keys, fh_abs),
                             columns=self._get_columns(method="predict_quantiles", alpha=alpha))
 
