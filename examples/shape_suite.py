@@ -9,12 +9,17 @@ with quantiles of shape (n_series, n_levels, prediction_length).
 Shapes (hourly-style data, context 252, horizon 48): sine of period 24, sine plus trend,
 straight line, exponential growth, step, random walk, intermittent demand, and daily plus
 weekly seasonality (periods 24 and 168), which gets a context of three weeks (504) so that
-the weekly cycle shows three times.
+the weekly cycle shows three times. Then the short and low-frequency shapes statistical
+forecasters are strong on: a short quarterly season with a trend (32 points, period 4,
+horizon 8), a short yearly damped trend (16 points, horizon 6) and a monthly multiplicative
+season on a trend (the airline's shape: 120 points, horizon 18). A model whose
+``predict_quantiles`` takes ``season=`` is told each shape's season.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +32,7 @@ WEEKLY_CONTEXT_LENGTH = 3 * 168
 
 @dataclass(frozen=True)
 class Shape:
-    """A named series split into context and future, with the period seasonal naive repeats."""
+    """A named series split into context and future (its own horizon), with the period seasonal naive repeats."""
 
     name: str
     context: np.ndarray
@@ -53,8 +58,8 @@ def make_shapes(context_length=252, prediction_length=48, seed=0) -> list[Shape]
     Examples
     --------
     >>> shapes = make_shapes()
-    >>> [len(s.context) for s in shapes][-1], len(shapes[0].future)
-    (504, 48)
+    >>> [len(s.context) for s in shapes][7], len(shapes[0].future), [len(s.context) for s in shapes][-3:]
+    (504, 48, [32, 16, 120])
     """
     for label, value in (("context_length", context_length), ("prediction_length", prediction_length)):
         if not isinstance(value, (int, np.integer)) or value < 2:
@@ -82,6 +87,16 @@ def make_shapes(context_length=252, prediction_length=48, seed=0) -> list[Shape]
     for name, values, season in series:
         split = len(values) - prediction_length
         shapes.append(Shape(name, values[:split], values[split:], season))
+    # short and low-frequency shapes, each with the horizon its frequency is forecast at
+    quarterly_t = np.arange(32 + 8, dtype=float)
+    yearly_t = np.arange(16 + 6, dtype=float)
+    monthly_t = np.arange(120 + 18, dtype=float)
+    for name, values, season, horizon in [
+        ("quarterly_short", 20 + 0.3 * quarterly_t + 2 * np.sin(2 * np.pi * quarterly_t / 4 + 0.5), 4, 8),
+        ("yearly_damped_short", 100 + 30 * (1 - 0.85 ** yearly_t), 1, 6),
+        ("monthly_multiplicative", (100 + 2 * monthly_t) * (1 + 0.2 * np.sin(2 * np.pi * monthly_t / 12)), 12, 18),
+    ]:
+        shapes.append(Shape(name, values[:-horizon], values[-horizon:], season))
     return shapes
 
 
@@ -126,8 +141,10 @@ def run_shape_suite(model, context_length=252, prediction_length=48, seed=0, plo
     if not callable(getattr(model, "predict_quantiles", None)):
         raise TypeError(f"{type(model).__name__} has no predict_quantiles(context, prediction_length, quantile_levels)")
     shapes = make_shapes(context_length, prediction_length, seed)
+    told = {"season": [s.season for s in shapes]} if "season" in inspect.signature(
+        model.predict_quantiles).parameters else {}
     quantiles, _ = model.predict_quantiles([s.context for s in shapes], prediction_length,
-                                           quantile_levels=list(SUITE_LEVELS))
+                                           quantile_levels=list(SUITE_LEVELS), **told)
     quantiles = np.asarray(quantiles, dtype=float)
     expected = (len(shapes), len(SUITE_LEVELS), prediction_length)
     if quantiles.shape != expected:
@@ -136,16 +153,17 @@ def run_shape_suite(model, context_length=252, prediction_length=48, seed=0, plo
 
     rows = []
     for i, shape in enumerate(shapes):
-        naive = np.full(prediction_length, shape.context[-1])
+        h = len(shape.future)
+        lo, mid, hi = lower[i, :h], median[i, :h], upper[i, :h]
+        naive = np.full(h, shape.context[-1])
         row = {
             "shape": shape.name,
             "context_length": len(shape.context),
             "season": shape.season,
-            "model_mae": np.mean(np.abs(median[i] - shape.future)),
+            "model_mae": np.mean(np.abs(mid - shape.future)),
             "naive_mae": np.mean(np.abs(naive - shape.future)),
-            "seasonal_naive_mae": np.mean(np.abs(_seasonal_naive(shape.context, shape.season, prediction_length)
-                                                 - shape.future)),
-            "coverage_80": np.mean((lower[i] <= shape.future) & (shape.future <= upper[i])),
+            "seasonal_naive_mae": np.mean(np.abs(_seasonal_naive(shape.context, shape.season, h) - shape.future)),
+            "coverage_80": np.mean((lo <= shape.future) & (shape.future <= hi)),
             "median_within_3sd": None,
         }
         if shape.name == "random_walk":
@@ -169,6 +187,7 @@ def _plot(shapes, lower, median, upper, path):
     fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3 * rows), squeeze=False)
     for ax, shape, lo, mid, hi in zip(axes.flat, shapes, lower, median, upper):
         h = len(shape.future)
+        lo, mid, hi = lo[:h], mid[:h], hi[:h]
         # the last few seasons of history are enough to judge the continuation
         shown = min(len(shape.context), max(4 * h, 2 * shape.season))
         history_t = np.arange(-shown, 0)

@@ -5,7 +5,7 @@ All models forecast the same workload: ``--n-series`` synthetic seasonal series 
 
 ``symbolic``
     The shipped model ``--weights`` (default :data:`sktime_symbolic.model.DEFAULT_MODEL`, or a
-    saved directory), a :class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline`,
+    saved directory), a :class:`~sktime_symbolic.model.pipeline.QuantilePipeline`,
     timed on ``predict_quantiles`` (its trained quantiles, one forward pass per batch and
     horizon chunk).
 ``chronos``

@@ -1,8 +1,8 @@
 """GluonTS estimator: fine-tune the symbolic foundation model (or train one from scratch) with Lightning.
 
-The model is a :class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline` (by default
+The model is a :class:`~sktime_symbolic.model.pipeline.QuantilePipeline` (by default
 the shipped ``symbolic-piece``), trained by its
-:class:`~sktime_symbolic.model.quantile_pretrain.QuantileLM` (pinball loss) on windows of the
+:class:`~sktime_symbolic.model.pretrain.QuantileLM` (pinball loss) on windows of the
 training series encoded with the pipeline's own codec.
 """
 
@@ -25,7 +25,7 @@ from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline
 from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon, quiet_lightning
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, batch_maker
+from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker
 
 
 def _batches(base, module):
@@ -85,7 +85,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
     Trains the quantile encoder ``model_name`` names (default ``symbolic-piece``) with the
     pinball loss of its quantile head. Training batches are windows cut at random
     forecast origins of the training series
-    (:class:`~sktime_symbolic.model.quantile_pretrain.WindowStream` over
+    (:class:`~sktime_symbolic.model.pretrain.WindowStream` over
     :class:`~sktime_symbolic.model.finetune.SeriesWindows`, a pure function of ``seed``);
     validation scores the last ``prediction_length`` values of each validation series, and
     the checkpoint with the lowest ``val_loss`` becomes the predictor. Without validation
@@ -195,7 +195,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         return UnivariateTarget()
 
     def create_lightning_module(self, base=None, from_scratch=None) -> QuantileLM:
-        """A :class:`~sktime_symbolic.model.quantile_pretrain.QuantileLM` with ``base``'s architecture
+        """A :class:`~sktime_symbolic.model.pretrain.QuantileLM` with ``base``'s architecture
         (default ``model_name``'s pipeline), starting from its weights, or from random ones when
         ``from_scratch`` (default: the estimator's)."""
         base = self._base_pipeline() if base is None else base

@@ -19,9 +19,9 @@ from gluonts.model.predictor import Predictor
 from gluonts_symbolic import SymbolicFMEstimator, SymbolicFMPredictor
 from gluonts_symbolic.predictor import FORECAST_TYPES
 from sktime_symbolic.model import DEFAULT_MODEL, QUANTILE_LEVELS, shared_pipeline
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM
-from sktime_symbolic.model.quantile_pretrain import training_batch as quantile_batch
+from sktime_symbolic.model.pipeline import QuantilePipeline
+from sktime_symbolic.model.pretrain import QuantileLM
+from sktime_symbolic.model.pretrain import training_batch as quantile_batch
 
 H = 8
 START = pd.Period("2021-03-01 00:00", "h")
@@ -271,7 +271,7 @@ def test_estimator_default_checkpoints_stay_out_of_cwd(tmp_path, monkeypatch, da
 
 def test_ddp_ranks_draw_disjoint_batches(monkeypatch, data):
     from sktime_symbolic.model.finetune import SeriesWindows
-    from sktime_symbolic.model.quantile_pretrain import WindowStream
+    from sktime_symbolic.model.pretrain import WindowStream
 
     pipe = shared_pipeline(DEFAULT_MODEL, "cpu")
     series = [e["target"] for e in data]

@@ -32,7 +32,7 @@ from sktime_symbolic.llm.lora import (  # noqa: E402
     mean_loss,
     save_adapter,
 )
-from sktime_symbolic.model.quantile_pretrain import training_precision  # noqa: E402
+from sktime_symbolic.model.pretrain import training_precision  # noqa: E402
 
 CPU = torch.device("cpu")
 TEXTS = ["the quick brown fox jumps over the lazy dog", "Forecast the symbols that follow:",

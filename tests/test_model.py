@@ -13,7 +13,7 @@ from sktime_symbolic.model import (
 )
 from sktime_symbolic.model._adapters import forecast_quantiles, pipeline_from_state
 from sktime_symbolic.model.finetune import SeriesWindows, fine_tune
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, training_batch
+from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, training_batch
 
 
 @pytest.fixture(scope="module")

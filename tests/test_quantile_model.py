@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from sktime_symbolic.model import load_pretrained
 from sktime_symbolic.model.finetune import fine_tune
-from sktime_symbolic.model.piece_codec import PatchCodec, PieceCodec, merge_short_pieces, robust_loc_scale
-from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, make_pool, training_batch
+from sktime_symbolic.model.codec import PatchCodec, PieceCodec, merge_short_pieces, robust_loc_scale
+from sktime_symbolic.model.encoder import QuantileConfig, QuantileEncoder
+from sktime_symbolic.model.pipeline import QuantilePipeline
+from sktime_symbolic.model.pretrain import QuantileLM, make_pool, training_batch
 
 B = np.sin(np.arange(300) / 5)
 
@@ -180,7 +180,7 @@ def test_patch_codec_tokens():
 
 
 def test_pretraining_exports_a_pipeline_and_continues_from_it(tmp_path):
-    from sktime_symbolic.model.quantile_pretrain import pretrain
+    from sktime_symbolic.model.pretrain import pretrain
 
     options = dict(codec_options={"tol": 0.3, "min_len": 8, "n_symbols": 8}, batch_size=4, pool_size=64,
                    pool_dir=tmp_path / "pool", val_every=2, val_batches=1, accelerator="cpu", progress=False,
@@ -210,7 +210,7 @@ def test_motif_copy_repeats_a_seasonal_context_and_continues_a_line(pipeline, pe
 
 
 def test_motif_copy_without_a_match_is_the_last_value():
-    from sktime_symbolic.model.piece_codec import motif_copy
+    from sktime_symbolic.model.codec import motif_copy
 
     x = np.arange(20.0)
     paths, quality = motif_copy(x, np.array([10, 9]), np.array([1, 2]), 5)  # two pieces: nothing to match
@@ -254,7 +254,7 @@ def test_copy_prior_added_to_a_trained_model_and_forecasts_a_repeat(pipeline):
 
 
 def test_integrated_training_windows_are_cumulative_sums_of_the_pool_series():
-    from sktime_symbolic.model.quantile_pretrain import sample_window
+    from sktime_symbolic.model.pretrain import sample_window
 
     pool = np.random.default_rng(0).standard_normal((1, 200)).astype(np.float32)
     plain = sample_window(pool, np.random.default_rng(5), 100, 20, 100, 0.0)
@@ -268,7 +268,7 @@ def test_integrated_training_windows_are_cumulative_sums_of_the_pool_series():
 
 
 def test_level_walk_windows_add_the_scaled_integral_of_a_second_pool_series():
-    from sktime_symbolic.model.quantile_pretrain import sample_window
+    from sktime_symbolic.model.pretrain import sample_window
 
     pool = np.random.default_rng(0).standard_normal((1, 200)).astype(np.float32)  # both draws take row 0
     ctx, hor = sample_window(pool, np.random.default_rng(3), 100, 20, 100, 0.0, level_walk_prob=1.0)

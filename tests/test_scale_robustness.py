@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from gluonts_symbolic import SymbolicFMPredictor
 from sktime_symbolic.forecasting import SymbolicFMForecaster
 from sktime_symbolic.model import load_pretrained, shared_pipeline
-from sktime_symbolic.model.piece_codec import robust_loc_scale
+from sktime_symbolic.model.codec import robust_loc_scale
 
 H = 12
 B = np.sin(np.arange(300) / 5)

@@ -14,10 +14,10 @@ from sktime_symbolic.model.experts import (
     season_length,
     statistical_experts,
 )
-from sktime_symbolic.model.piece_codec import codec_from_config
-from sktime_symbolic.model.quantile_model import QuantileEncoder
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, PoolWindows, WindowStream, batch_maker
+from sktime_symbolic.model.codec import codec_from_config
+from sktime_symbolic.model.encoder import QuantileEncoder
+from sktime_symbolic.model.pipeline import QuantilePipeline
+from sktime_symbolic.model.pretrain import QuantileLM, PoolWindows, WindowStream, batch_maker
 from sktime_symbolic.synthetic import CalendarSeasonal
 
 SEASONAL_NAIVE, SEASONAL_DRIFT, SES, DAMPED, THETA, DETECTED = range(N_EXPERTS)

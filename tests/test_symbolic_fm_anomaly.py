@@ -8,7 +8,7 @@ from sktime.utils.estimator_checks import check_estimator
 
 from sktime_symbolic.detection import SymbolicFMAnomalyDetector
 from sktime_symbolic.model import shared_pipeline
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.pipeline import QuantilePipeline
 
 
 @pytest.fixture(scope="module", autouse=True)

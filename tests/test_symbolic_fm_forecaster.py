@@ -19,7 +19,7 @@ from sktime.utils.estimator_checks import check_estimator
 
 from sktime_symbolic.forecasting import SymbolicFMForecaster
 from sktime_symbolic.model import DEFAULT_MODEL, shared_pipeline
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.pipeline import QuantilePipeline
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -10,7 +10,7 @@ from sktime.transformations.impute import Imputer
 from sktime.utils.estimator_checks import check_estimator
 
 from sktime_symbolic.model import shared_pipeline
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.pipeline import QuantilePipeline
 from sktime_symbolic.transformations import SymbolicFMImputer
 
 

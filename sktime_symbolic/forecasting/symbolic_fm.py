@@ -20,8 +20,8 @@ from sktime_symbolic.model._adapters import (
     load_shared_model,
 )
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number, check_series
-from sktime_symbolic.model.pipeline import DEFAULT_MODEL
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.experts import season_length
+from sktime_symbolic.model.pipeline import DEFAULT_MODEL, QuantilePipeline
 
 
 def _instance_levels(index: pd.MultiIndex):
@@ -123,6 +123,12 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         Peak learning rate of fine-tuning.
     fine_tune_batch_size : int, default=32
         Training windows per fine-tuning step.
+    sp : int or None, default=None
+        Season length (seasonal periodicity) the model is told, as sktime's ``sp``; None takes
+        the calendar season of the time index's frequency (monthly 12, quarterly 4, daily 7,
+        hourly 24, weekly 52, yearly 1; :func:`~sktime_symbolic.model.experts.season_length`),
+        and where there is none (an integer index) the model detects the season from each
+        series' history. 1 says there is no season. Models without the season input ignore it.
 
     Attributes
     ----------
@@ -206,6 +212,7 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         fine_tune_steps=100,
         fine_tune_lr=1e-4,
         fine_tune_batch_size=32,
+        sp=None,
     ):
         self.model_name = model_name
         self.fit_strategy = fit_strategy
@@ -215,6 +222,7 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         self.fine_tune_steps = fine_tune_steps
         self.fine_tune_lr = fine_tune_lr
         self.fine_tune_batch_size = fine_tune_batch_size
+        self.sp = sp
         super().__init__()
         # sktime's data pointers, None as its base makes them (and its checks expect); filled only under a
         # user's remember_data=True
@@ -231,6 +239,8 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         check_positive_number("fine_tune_lr", self.fine_tune_lr)
         check_seed(self.random_state)
         check_device(self.device)
+        if self.sp is not None:
+            check_positive_int("sp", self.sp)
 
     def _shared(self) -> QuantilePipeline:
         return load_shared_model(self.model_name, self.device)
@@ -400,11 +410,12 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
             if last not in by_end:
                 by_end[last] = self._steps(fh_abs, last, fh_abs.freq) - 1
         horizon = max(int(cols.max()) for cols in by_end.values()) + 1
+        season = self.sp if self.sp is not None else season_length(getattr(fh_abs, "freq", None))
         bounds = shard_bounds(len(rows), SHARD_BATCHES * int(self.batch_size))
         config = self.get_config()
         results = forecast_sharded((self._series(y, rows[start:stop]) for start, stop in bounds),
                                    pipeline_payload(self.pipeline_, self.model_name, self.device), horizon, levels,
-                                   self.batch_size, None, config["backend:parallel"],
+                                   self.batch_size, season, config["backend:parallel"],
                                    config["backend:parallel:params"], n_shards=len(bounds))
         m = len(fh_abs)
         values = np.empty((len(rows) * m, len(levels)))

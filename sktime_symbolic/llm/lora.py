@@ -32,7 +32,7 @@ from transformers import AutoModelForCausalLM, AutoModelForSequenceClassificatio
 
 from sktime_symbolic.llm.codec import CODEC_JSON, SymbolTokenCodec, word_level_tokenizer
 from sktime_symbolic.model.finetune import quiet_lightning
-from sktime_symbolic.model.quantile_pretrain import training_precision, warmup_cosine
+from sktime_symbolic.model.pretrain import training_precision, warmup_cosine
 
 __all__ = [
     "TASKS",

@@ -1,10 +1,10 @@
 """The symbolic foundation model (torch; Lightning for training; no sktime or gluonts imports).
 
 The shipped model ``symbolic-piece`` (:data:`DEFAULT_MODEL`) is a
-:class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline`: a transformer encoder over
-ABBA pieces (:mod:`~sktime_symbolic.model.piece_codec`) with a motif-copy prior and a direct
-multi-horizon quantile head (:mod:`~sktime_symbolic.model.quantile_model`), pretrained on
-synthetic series by :mod:`~sktime_symbolic.model.quantile_pretrain`.
+:class:`~sktime_symbolic.model.pipeline.QuantilePipeline`: a transformer encoder over
+ABBA pieces (:mod:`~sktime_symbolic.model.codec`) with a motif-copy prior and a direct
+multi-horizon quantile head (:mod:`~sktime_symbolic.model.encoder`), pretrained on
+synthetic series by :mod:`~sktime_symbolic.model.pretrain`.
 :func:`load_pretrained` loads it (or a saved directory), :func:`shared_pipeline` once per
 process and device, and :func:`~sktime_symbolic.model.finetune.fine_tune` adapts a copy to the
 user's series.
@@ -22,9 +22,9 @@ from sktime_symbolic.model.pipeline import (
     available_models,
     load_pretrained,
     resolve_device,
+    QuantilePipeline,
     shared_pipeline,
 )
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
 
 __all__ = [
     "DEFAULT_MODEL", "QUANTILE_LEVELS", "QuantilePipeline", "available_models", "load_pretrained", "resolve_device",

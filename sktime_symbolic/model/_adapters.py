@@ -1,5 +1,5 @@
 """What the sktime and GluonTS adapters share, and what they ask of the pipeline
-(:class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline`).
+(:class:`~sktime_symbolic.model.pipeline.QuantilePipeline`).
 
 One check each of the parameters every adapter has (``model_name``, ``device``, the seed and
 ``fit_strategy``), the shared pipeline they load, the forecast-input rule (two observed values
@@ -28,8 +28,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sktime_symbolic.model.pipeline import QUANTILE_LEVELS, available_models, resolve_device, shared_pipeline
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
+from sktime_symbolic.model.pipeline import (
+    QUANTILE_LEVELS,
+    QuantilePipeline,
+    available_models,
+    resolve_device,
+    shared_pipeline,
+)
 
 #: values of ``fit_strategy`` of the sktime estimators: keep the shared weights, or fine-tune a copy in ``fit``
 FIT_STRATEGIES = ("zero-shot", "fine-tune")

@@ -1,6 +1,6 @@
 """Encoder with a direct multi-horizon quantile head over codec tokens (one forward pass).
 
-Each input token (a piece or a patch, see :mod:`~sktime_symbolic.model.piece_codec`) is a
+Each input token (a piece or a patch, see :mod:`~sktime_symbolic.model.codec`) is a
 feature vector plus a symbol id; a residual MLP embeds the features, the symbol embedding
 and a learned embedding of the token's lag (steps from its last value to the forecast origin)
 are added, a REG token closes
@@ -16,7 +16,7 @@ the mixture below as further candidates, so the network learns which expert to t
 and per step rather than the seasonality itself.
 
 With ``copy_paths`` (the in-context motif prior), the codec's
-:func:`~sktime_symbolic.model.piece_codec.motif_copy` paths (the context's continuation
+:func:`~sktime_symbolic.model.codec.motif_copy` paths (the context's continuation
 after earlier matches of its last symbols) and their fit quality are embedded into the REG
 token, and the base the head refines becomes a per-step softmax mixture of the last value
 and those paths: a seasonal repeat found by the symbols costs no training to forecast.
@@ -32,7 +32,9 @@ import torch
 from torch import nn
 
 from sktime_symbolic.model.experts import N_EXPERTS, N_SEASON_FEATURES
-from sktime_symbolic.model.pipeline import QUANTILE_LEVELS
+
+#: the quantile levels the shipped models forecast
+QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 #: fields added after the first saved models, with the value those models were built with
 #: (a card without them describes a model without them)

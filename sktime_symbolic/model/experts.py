@@ -62,10 +62,15 @@ def season_length(freq) -> int:
     """
     if freq is None:
         return 0
+    import warnings
+
     import pandas as pd
 
     try:
-        offset = pd.tseries.frequencies.to_offset(freq)
+        with warnings.catch_warnings():
+            # pandas deprecates some aliases ("Q-DEC", "H") that GluonTS periods still carry
+            warnings.simplefilter("ignore", FutureWarning)
+            offset = pd.tseries.frequencies.to_offset(freq)
     except (ValueError, TypeError):
         return 0
     name = offset.name.split("-")[0].upper()

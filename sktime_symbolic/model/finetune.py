@@ -18,9 +18,8 @@ import numpy as np
 import torch
 
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
-from sktime_symbolic.model.pipeline import _as_series_list
-from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-from sktime_symbolic.model.quantile_pretrain import QuantileLM, WindowStream, batch_maker
+from sktime_symbolic.model.pipeline import QuantilePipeline, _as_series_list
+from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker
 
 # fewest context values before a forecast origin
 MIN_CONTEXT = 8
@@ -82,7 +81,7 @@ class SeriesWindows:
 
     A series is drawn with probability proportional to its number of possible origins, then
     an origin uniformly; series shorter than ``MIN_CONTEXT + prediction_length`` are never
-    drawn. :class:`~sktime_symbolic.model.quantile_pretrain.WindowStream` makes the batches.
+    drawn. :class:`~sktime_symbolic.model.pretrain.WindowStream` makes the batches.
 
     Parameters
     ----------

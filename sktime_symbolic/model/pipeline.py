@@ -1,24 +1,37 @@
-"""The shipped models and how they load, plus what the pipeline and its adapters share.
+"""The forecasting pipeline: a codec and an encoder kept apart (like Chronos-Bolt's), and how it loads.
+
+The codec scales each context robustly and turns it into tokens
+(:mod:`~sktime_symbolic.model.codec`); one forward pass of the encoder
+(:mod:`~sktime_symbolic.model.encoder`) gives the quantiles of the next
+``cfg.prediction_length`` values. Longer horizons continue autoregressively: the median is
+appended to the context and the model is run again. A season-aware model also takes each
+series' season (``season``: from the data's frequency, see
+:func:`~sktime_symbolic.model.experts.season_length`; None or 0 detects it from the context).
 
 :func:`load_pretrained` loads shipped weights by name, or a directory written by
-:meth:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline.save`; :func:`shared_pipeline`
-loads each once per process and device. :func:`resolve_device`, :func:`inference_autocast` and
-the input reader ``_as_series_list`` are the common ground of the pipeline, fine-tuning and the
-sktime and GluonTS adapters.
+:meth:`QuantilePipeline.save`; :func:`shared_pipeline` loads each once per process and device.
+:func:`resolve_device`, :func:`inference_autocast` and the input reader ``_as_series_list`` are
+the common ground of the pipeline, fine-tuning and the sktime and GluonTS adapters.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import hashlib
+import json
 import os
 from pathlib import Path
 
 import numpy as np
 import torch
+from tqdm.auto import tqdm
 
-from sktime_symbolic.model._checks import check_series
+from sktime_symbolic.model._checks import check_positive_int, check_series
+from sktime_symbolic.model.codec import codec_from_config
+from sktime_symbolic.model.encoder import QUANTILE_LEVELS, QuantileConfig, QuantileEncoder, model_inputs
+from sktime_symbolic.model.experts import check_seasons
 
-QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: the shipped model the estimators use unless told otherwise
 DEFAULT_MODEL = "symbolic-piece"
 # the files of a saved QuantilePipeline: weights, the codec's fitted state, the model card
@@ -67,7 +80,7 @@ def available_models() -> list[str]:
 
 
 def load_pretrained(name=DEFAULT_MODEL, device="auto"):
-    """The :class:`~sktime_symbolic.model.quantile_pipeline.QuantilePipeline` of shipped weights
+    """The :class:`QuantilePipeline` of shipped weights
     (by name, no network) or of a directory written by its ``save``.
 
     An unknown name, or a directory that is not a saved QuantilePipeline (missing, altered or
@@ -82,8 +95,6 @@ def load_pretrained(name=DEFAULT_MODEL, device="auto"):
     >>> type(pipe).__name__, pipe.cfg.d_model
     ('QuantilePipeline', 128)
     """
-    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-
     if not isinstance(name, (str, os.PathLike)):
         raise ValueError(f"name must be a string or path, got {type(name).__name__}")
     path = Path(name)
@@ -116,3 +127,242 @@ def shared_pipeline(name=DEFAULT_MODEL, device="auto"):
     path = Path(name)
     key = str(path.resolve()) if path.is_dir() else str(name)
     return _shared(key, str(resolve_device(device)))
+
+
+def interpolate_quantiles(quantiles, trained_levels, levels):
+    """Quantiles at ``levels`` from those at ``trained_levels`` (axis -2), linear in the level;
+    levels outside the trained range take the outermost trained quantile."""
+    trained = np.asarray(trained_levels)
+    out = np.empty(quantiles.shape[:-2] + (len(levels), quantiles.shape[-1]))
+    for j, q in enumerate(levels):
+        hi = int(np.clip(np.searchsorted(trained, q), 1, len(trained) - 1))
+        lo = hi - 1
+        w = float(np.clip((q - trained[lo]) / (trained[hi] - trained[lo]), 0.0, 1.0))
+        out[..., j, :] = (1 - w) * quantiles[..., lo, :] + w * quantiles[..., hi, :]
+    return out
+
+
+def _sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+class QuantilePipeline:
+    """Zero-shot probabilistic forecaster: codec tokens in, quantiles out, one pass per horizon chunk.
+
+    Parameters
+    ----------
+    model : QuantileEncoder
+    codec : PieceCodec or PatchCodec
+    device : str or torch.device, default="auto"
+        ``"auto"``: CUDA when present (bf16 autocast), else CPU (fp32).
+    card : dict, optional
+        Model card (training budget, data, scores) stored with the weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktime_symbolic.model import load_pretrained
+    >>> pipe = load_pretrained("symbolic-piece", device="cpu")
+    >>> y = np.sin(np.arange(200) / 4)
+    >>> quantiles, mean = pipe.predict_quantiles(y, prediction_length=12)
+    >>> quantiles.shape, mean.shape
+    ((9, 12), (12,))
+    >>> pipe.forecast(y, prediction_length=12, num_samples=5).shape
+    (5, 12)
+    """
+
+    def __init__(self, model: QuantileEncoder, codec, device="auto", card=None):
+        if not isinstance(model, QuantileEncoder):
+            raise ValueError(f"model must be a QuantileEncoder, got {type(model).__name__}")
+        if model.cfg.n_features != codec.n_features or model.cfg.n_symbols != codec.n_symbols:
+            raise ValueError("model and codec disagree on the token features or symbols")
+        if (model.cfg.season_input or model.cfg.expert_paths) and not getattr(codec, "season_aware", False):
+            raise ValueError("the model reads the season or the expert paths, but its codec is not season-aware")
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.codec = codec
+        self.cfg = model.cfg
+        self.card = dict(card or {})
+        self.levels = np.asarray(self.cfg.quantile_levels)
+
+    @property
+    def context_length(self) -> int:
+        return self.codec.context_length
+
+    def _autocast(self):
+        return inference_autocast(self.device)
+
+    def _encode(self, contexts, seasons=None):
+        """``(tokens, model inputs)`` at a fixed token width, so that a series' tokens do not depend
+        on the rest of the batch (its forecast then differs only by float32 rounding, which CPU
+        matrix kernels do differently for other batch shapes: about 1e-6 relative)."""
+        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length, seasons=seasons)
+        return tokens, model_inputs(tokens, self.cfg, self.device)
+
+    @torch.inference_mode()
+    def _quantiles_one_pass(self, contexts, seasons):
+        """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64."""
+        tokens, inputs = self._encode(contexts, seasons)
+        with self._autocast():
+            z = self.model(inputs).float().cpu().numpy().astype(np.float64)
+        z = np.sort(z, axis=1)  # quantiles never cross
+        return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None]
+
+    def _quantiles(self, contexts, prediction_length, seasons):
+        chunks, contexts = [], list(contexts)
+        covered = 0
+        median = int(np.argmin(np.abs(self.levels - 0.5)))
+        while covered < prediction_length:
+            q = self._quantiles_one_pass(contexts, seasons)
+            chunks.append(q)
+            covered += q.shape[-1]
+            if covered < prediction_length:
+                contexts = [np.concatenate((c, q[i, median]))[-self.context_length:] for i, c in enumerate(contexts)]
+        return np.concatenate(chunks, axis=-1)[..., :prediction_length]
+
+    def predict_quantiles(self, context, prediction_length, quantile_levels=None, batch_size=256, progress=False,
+                          season=None):
+        """``(quantiles, mean)`` of shapes (n, len(levels), h) and (n, h); a 1D context drops the first axis.
+
+        Levels other than the trained ones are interpolated linearly between trained levels;
+        the mean is the average of the trained quantiles (they are evenly spaced in level).
+        A forecast that is not finite is an error naming the series. ``season``: one int for
+        every series or one each (None or 0: detected from the context); a model without the
+        season input ignores it.
+        """
+        h = check_positive_int("prediction_length", prediction_length)
+        check_positive_int("batch_size", batch_size)
+        levels = self.levels if quantile_levels is None else np.asarray(quantile_levels, dtype=np.float64)
+        if levels.ndim != 1 or levels.size == 0 or ((levels <= 0) | (levels >= 1)).any():
+            raise ValueError(f"quantile_levels must be a non-empty list of numbers in (0, 1), got {quantile_levels}")
+        series, single = _as_series_list(context)
+        seasons = check_seasons(season, len(series))
+        trained = np.empty((len(series), len(self.levels), h))
+        for start in tqdm(range(0, len(series), batch_size), desc="forecast", unit="batch", disable=not progress):
+            stop = start + batch_size
+            trained[start:stop] = self._quantiles(series[start:stop], h, seasons[start:stop])
+        bad = ~np.isfinite(trained).all(axis=(1, 2))
+        if bad.any():
+            raise ValueError(f"the forecast of series {int(np.flatnonzero(bad)[0])} is not finite: "
+                             "its values are too large for float64 arithmetic")
+        mean = trained.mean(axis=1)
+        same = levels.shape == self.levels.shape and np.allclose(levels, self.levels)
+        quantiles = trained if same else interpolate_quantiles(trained, self.levels, np.sort(levels))
+        return (quantiles[0], mean[0]) if single else (quantiles, mean)
+
+    def forecast(self, context, prediction_length, num_samples=20, seed=0, batch_size=256, progress=False,
+                 season=None):
+        """Sample paths (n, num_samples, h): each step drawn from the piecewise-linear quantile
+        function through the trained levels (independently across steps).
+
+        Each series' draws come from a generator seeded by ``seed`` and the series' values,
+        so a series gets the same samples whatever else is in the batch.
+        """
+        check_positive_int("num_samples", num_samples)
+        series, single = _as_series_list(context)
+        quantiles, _ = self.predict_quantiles(series, prediction_length, batch_size=batch_size, progress=progress,
+                                              season=season)
+        quantiles = quantiles.reshape(len(series), len(self.levels), -1)
+        out = np.empty((len(series), num_samples, quantiles.shape[-1]))
+        for i, x in enumerate(series):
+            digest = hashlib.blake2b(np.int64(seed).tobytes() + np.ascontiguousarray(x).tobytes(), digest_size=8)
+            rng = np.random.default_rng(int.from_bytes(digest.digest(), "little"))
+            u = rng.uniform(self.levels[0], self.levels[-1], size=(num_samples, quantiles.shape[-1]))
+            for t in range(quantiles.shape[-1]):
+                out[i, :, t] = np.interp(u[:, t], self.levels, quantiles[i, :, t])
+        return out[0] if single else out
+
+    @torch.inference_mode()
+    def embed(self, context, batch_size=256, progress=False, season=None) -> np.ndarray:
+        """Encoder states averaged over each context's tokens and the REG token: (n, d_model)."""
+        check_positive_int("batch_size", batch_size)
+        series, single = _as_series_list(context)
+        seasons = check_seasons(season, len(series))
+        out = []
+        for start in tqdm(range(0, len(series), batch_size), desc="embed", unit="batch", disable=not progress):
+            chunk = series[start:start + batch_size]
+            _, inputs = self._encode(chunk, seasons[start:start + batch_size])
+            with self._autocast():
+                hidden = self.model.hidden_states(inputs).float()
+            valid = inputs["valid"]
+            keep = torch.cat((valid, torch.ones_like(valid[:, :1])), dim=1).float()[..., None]
+            out.append(((hidden * keep).sum(1) / keep.sum(1)).cpu().numpy())
+        out = np.concatenate(out)
+        return out[0] if single else out
+
+    def plot_forecast(self, context, prediction_length, levels=(0.1, 0.25, 0.5, 0.75, 0.9), actual=None, ax=None,
+                      season=None):
+        """Plot one context with the forecast's median and central intervals; returns the Axes."""
+        from sktime_symbolic.model.plotting import plot_forecast
+
+        series, single = _as_series_list(context)
+        if not single:
+            raise ValueError("plot_forecast draws one series: pass a 1D context")
+        quantiles, _ = self.predict_quantiles(series[0], prediction_length, quantile_levels=levels, season=season)
+        return plot_forecast(series[0][-self.context_length:], quantiles, sorted(levels), actual=actual, ax=ax)
+
+    # ------------------------------------------------------------------ persistence
+
+    def to_state(self) -> dict:
+        """Config, codec, card and CPU weights (what estimators pickle; see :meth:`from_state`)."""
+        return {"config": self.cfg.to_dict(), "codec": {"config": self.codec.config(), "state": self.codec.state()},
+                "card": copy.deepcopy(self.card),
+                "weights": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}}
+
+    @classmethod
+    def from_state(cls, state: dict, device="auto") -> "QuantilePipeline":
+        model = QuantileEncoder(QuantileConfig.from_dict(state["config"]))
+        model.load_state_dict(state["weights"])
+        codec = codec_from_config(state["codec"]["config"], state["codec"]["state"])
+        return cls(model, codec, device=device, card=state["card"])
+
+    def save(self, directory):
+        """Write ``model.safetensors``, ``codec.npz`` and ``model_card.json`` (config, codec, sha256 of each file)."""
+        from safetensors.torch import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        weights = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        save_file(weights, str(directory / WEIGHTS_FILE), metadata={"format": "pt"})
+        np.savez(directory / CODEC_FILE, **self.codec.state())
+        card = {**self.card, "config": self.cfg.to_dict(), "codec": self.codec.config(),
+                "sha256": {name: _sha256(directory / name) for name in (WEIGHTS_FILE, CODEC_FILE)}}
+        (directory / CARD_FILE).write_text(json.dumps(card, indent=2))
+
+    @classmethod
+    def from_pretrained(cls, directory, device="auto") -> "QuantilePipeline":
+        """Load what :meth:`save` wrote; a missing, altered or mismatched file raises ValueError naming it."""
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        directory = Path(directory)
+        for name in (WEIGHTS_FILE, CODEC_FILE, CARD_FILE):
+            if not (directory / name).is_file():
+                raise ValueError(f"{directory} lacks {name}; not a saved QuantilePipeline")
+        card_path = directory / CARD_FILE
+        try:
+            card = json.loads(card_path.read_text())
+            cfg = QuantileConfig.from_dict(card["config"])
+            codec_config, digests = card["codec"], card["sha256"]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
+            raise ValueError(f"{card_path} is corrupt: {error}") from error
+        for name in (WEIGHTS_FILE, CODEC_FILE):
+            if digests.get(name) != _sha256(directory / name):
+                raise ValueError(f"{directory / name} does not match the sha256 in {card_path}: altered or damaged")
+        try:
+            with np.load(directory / CODEC_FILE) as data:
+                codec = codec_from_config(codec_config, dict(data))
+        except Exception as error:  # np.load raises zip/OS errors on damaged files
+            raise ValueError(f"{directory / CODEC_FILE} is corrupt: {type(error).__name__}: {error}") from error
+        try:
+            weights = load_file(str(directory / WEIGHTS_FILE))
+        except (SafetensorError, OSError, RuntimeError) as error:
+            raise ValueError(f"{directory / WEIGHTS_FILE} is corrupt: {error}") from error
+        model = QuantileEncoder(cfg)
+        expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+        found = {k: tuple(v.shape) for k, v in weights.items()}
+        if expected != found:
+            diff = sorted(set(expected.items()) ^ set(found.items()))[:4]
+            raise ValueError(f"{directory / WEIGHTS_FILE} does not match the model config; first differences: {diff}")
+        model.load_state_dict(weights)
+        return cls(model, codec, device=device, card=card)

@@ -1,6 +1,6 @@
 """Pretraining the quantile encoder on synthetic series only.
 
-``python -m sktime_symbolic.model.quantile_pretrain --codec piece --out DIR --max-minutes 30``
+``python -m sktime_symbolic.model.pretrain --codec piece --out DIR --max-minutes 30``
 
 The synthetic series are generated once into a pool (``pool.npy``, KernelSynth, CauKer and
 S2 with TSMixup), then every training batch is a pure function of ``(seed, batch index)``:
@@ -25,8 +25,9 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from sktime_symbolic.model.piece_codec import CODECS, PieceCodec, codec_from_config
-from sktime_symbolic.model.quantile_model import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
+from sktime_symbolic.model.codec import CODECS, PieceCodec, codec_from_config
+from sktime_symbolic.model.encoder import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
+from sktime_symbolic.model.pipeline import QuantilePipeline, load_pretrained
 from sktime_symbolic.synthetic import CalendarSeasonal, CauKer, KernelSynth, S2Generator, SyntheticMixture
 
 POOL_LENGTH = 640
@@ -409,9 +410,6 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     checkpoint (optimiser state) is gone. ``calendar_prob`` is the share of training windows
     drawn from calendar-season series (:class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
     told their season), ``short_prob`` the share of short histories."""
-    from sktime_symbolic.model.pipeline import load_pretrained
-    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -503,11 +501,9 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
 
 def export_checkpoint(out, destination, card=None):
     """Write the pipeline of ``out/checkpoints/last.ckpt`` (a run that may still be going) to ``destination``."""
-    from sktime_symbolic.model.quantile_pipeline import QuantilePipeline
-
     out = Path(out)
     codec = codec_from_config(json.loads((out / "codec.json").read_text()), dict(np.load(out / "codec.npz")))
-    checkpoint = torch.load(out / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    checkpoint = torch.load(out / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     module = QuantileLM(**checkpoint["hyper_parameters"])
     module.load_state_dict(checkpoint["state_dict"])
     card = {**(card or {}), "training_budget": {"steps": int(checkpoint["global_step"])}}
@@ -517,7 +513,7 @@ def export_checkpoint(out, destination, card=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m sktime_symbolic.model.quantile_pretrain", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sktime_symbolic.model.pretrain", description=__doc__)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--codec", default="piece", choices=sorted(CODECS))
     parser.add_argument("--codec-options", type=json.loads, default={}, help='JSON, e.g. \'{"tol": 1.0}\'')
