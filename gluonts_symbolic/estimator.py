@@ -24,6 +24,7 @@ from gluonts_symbolic.predictor import FORECAST_TYPES, SymbolicFMPredictor, chec
 from sktime_symbolic.model import DEFAULT_MODEL, QuantilePipeline
 from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
+from sktime_symbolic.model.experts import season_length
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon, quiet_lightning
 from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker
 
@@ -213,6 +214,8 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         series = [entry["target"] for entry in data]
         if not series:
             raise ValueError("training data is empty")
+        # each series is told the season of its frequency, as the predictor tells it
+        seasons = [season_length(getattr(entry.get("start"), "freqstr", None)) for entry in data]
         base = self._base_pipeline() if base is None else base
         make_batch, context_length = _batches(base, module)
         # the predictor's horizon, at most the model's (one forward pass; longer forecasts roll
@@ -220,7 +223,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         horizon = fine_tuning_horizon(series, self.prediction_length, module.model.cfg.prediction_length,
                                       shorten=False)
         # DDP processes split the batches of each step (rank from torch.distributed when iterating)
-        windows = WindowStream(SeriesWindows(series, context_length, horizon), make_batch, self.batch_size,
+        windows = WindowStream(SeriesWindows(series, context_length, horizon, seasons), make_batch, self.batch_size,
                                self.seed, start_batch=start_step)
         return torch.utils.data.DataLoader(windows, batch_size=None, num_workers=0)
 

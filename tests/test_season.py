@@ -14,6 +14,7 @@ from sktime_symbolic.model.experts import (
     season_length,
     statistical_experts,
 )
+from sktime_symbolic.model.finetune import SeriesWindows
 from sktime_symbolic.model.codec import codec_from_config
 from sktime_symbolic.model.encoder import QuantileEncoder
 from sktime_symbolic.model.pipeline import QuantilePipeline
@@ -174,6 +175,10 @@ def test_training_windows_carry_calendar_seasons_and_short_histories(season_pipe
     assert batch["experts"].shape[:2] == (4, N_EXPERTS) and batch["phase"].shape[-1] == 2
     with pytest.raises(ValueError, match="calendar pool"):
         PoolWindows(pool, 128, 16, calendar_prob=0.5)
+    # fine-tuning windows carry the season of their series
+    user = SeriesWindows([seasonal(100, 4), seasonal(200, 12)], 64, 8, seasons=[4, 12])
+    assert {(len(w[0]) <= 64, w[2] in (4, 12)) for w in (user(np.random.default_rng(i)) for i in range(20))} == {
+        (True, True)}
 
 
 def test_adapters_tell_the_model_the_season_of_the_frequency(season_pipeline, monkeypatch):

@@ -337,14 +337,19 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
 
     # ------------------------------------------------------------------ fitting
 
-    def _fine_tune(self, base, series, prediction_length):
+    def _season(self, cutoff) -> int:
+        """``sp``, else the calendar season of the frequency of ``cutoff`` (an index, or a
+        ``ForecastingHorizon``); 0 where there is none: the model detects it."""
+        return self.sp if self.sp is not None else season_length(getattr(cutoff, "freq", None))
+
+    def _fine_tune(self, base, series, prediction_length, cutoff):
         """A fine-tuned copy of ``base``; the windows' horizon is capped to what the longest series allows."""
         from sktime_symbolic.model.finetune import fine_tune, fine_tuning_horizon
 
         horizon = fine_tuning_horizon(series, prediction_length, base.cfg.prediction_length)
         return fine_tune(base, series, prediction_length=horizon, max_steps=int(self.fine_tune_steps),
                          lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),
-                         seed=check_seed(self.random_state))
+                         seed=check_seed(self.random_state), season=self._season(cutoff))
 
     def _fit(self, y, X=None, fh=None):
         """Validate the history; with ``"fine-tune"`` fine-tune a copy of the weights on it."""
@@ -355,7 +360,7 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         cutoff = self._regular_cutoff()  # an irregular time index fails here, not at predict
         base = self._base_pipeline()
         if self.fit_strategy == "fine-tune":
-            self.pipeline_ = self._fine_tune(base, self._series(y, rows), self._horizon_of(fh, cutoff))
+            self.pipeline_ = self._fine_tune(base, self._series(y, rows), self._horizon_of(fh, cutoff), cutoff)
         else:
             self.pipeline_ = base
         return self
@@ -369,8 +374,9 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         rows = self._cur_layout[1]
         self._cur_y = history
         if update_params and self.fit_strategy == "fine-tune":
-            horizon = self._horizon_of(self._fh, self._regular_cutoff())
-            self.pipeline_ = self._fine_tune(self._base_pipeline(), self._series(history, rows), horizon)
+            cutoff = self._regular_cutoff()
+            horizon = self._horizon_of(self._fh, cutoff)
+            self.pipeline_ = self._fine_tune(self._base_pipeline(), self._series(history, rows), horizon, cutoff)
         return self
 
     def _pretrain(self, y, X=None, fh=None):
@@ -379,8 +385,8 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         # pretraining forecasts nothing: a series too short to forecast from is simply not used
         _, series, _ = self._instances(y, forecast=False)
         base = self._base_pipeline()
-        horizon = self._horizon_of(fh, get_cutoff(y, return_index=True))
-        self.pretrained_pipeline_ = self._fine_tune(base, series, horizon)
+        cutoff = get_cutoff(y, return_index=True)
+        self.pretrained_pipeline_ = self._fine_tune(base, series, self._horizon_of(fh, cutoff), cutoff)
         self.n_pretrain_series_ = getattr(self, "n_pretrain_series_", 0) + len(series)
         return self
 
@@ -410,7 +416,7 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
             if last not in by_end:
                 by_end[last] = self._steps(fh_abs, last, fh_abs.freq) - 1
         horizon = max(int(cols.max()) for cols in by_end.values()) + 1
-        season = self.sp if self.sp is not None else season_length(getattr(fh_abs, "freq", None))
+        season = self._season(fh_abs)
         bounds = shard_bounds(len(rows), SHARD_BATCHES * int(self.batch_size))
         config = self.get_config()
         results = forecast_sharded((self._series(y, rows[start:stop]) for start, stop in bounds),

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
+from sktime_symbolic.model.experts import check_seasons
 from sktime_symbolic.model.pipeline import QuantilePipeline, _as_series_list
 from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker
 
@@ -77,7 +78,7 @@ def fine_tuning_horizon(series, wanted, model_horizon, shorten=True) -> int:
 
 
 class SeriesWindows:
-    """``windows(rng)``: one training window (context, horizon) cut from the given series.
+    """``windows(rng)``: one training window (context, horizon, season) cut from the given series.
 
     A series is drawn with probability proportional to its number of possible origins, then
     an origin uniformly; series shorter than ``MIN_CONTEXT + prediction_length`` are never
@@ -88,10 +89,13 @@ class SeriesWindows:
     series : list of 1D float arrays (NaN = missing)
     context_length : int, longest context of a window
     prediction_length : int, horizon of the training windows
+    seasons : int, list of ints or None, the series' seasons (None or 0: detected), as the
+        pipeline's ``season``
     """
 
-    def __init__(self, series, context_length, prediction_length):
+    def __init__(self, series, context_length, prediction_length, seasons=None):
         self.series = [np.asarray(x, dtype=np.float64) for x in series]
+        self.seasons = check_seasons(seasons, len(self.series))
         self.context_length, self.prediction_length = int(context_length), int(prediction_length)
         origins = np.array([max(0, len(x) - self.prediction_length - MIN_CONTEXT + 1) for x in self.series])
         if origins.sum() == 0:
@@ -103,7 +107,8 @@ class SeriesWindows:
         i = int(np.searchsorted(self._cumulative, draw, side="right"))
         origin = MIN_CONTEXT + draw - (int(self._cumulative[i - 1]) if i else 0)
         x = self.series[i]
-        return x[max(0, origin - self.context_length):origin], x[origin:origin + self.prediction_length]
+        return (x[max(0, origin - self.context_length):origin], x[origin:origin + self.prediction_length],
+                int(self.seasons[i]))
 
 
 @contextlib.contextmanager
@@ -124,7 +129,7 @@ def quiet_lightning():
 
 
 def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, batch_size=32,
-              seed=0, trainer_kwargs=None, progress=False) -> QuantilePipeline:
+              seed=0, trainer_kwargs=None, progress=False, season=None) -> QuantilePipeline:
     """A fine-tuned copy of ``pipeline`` (the given pipeline is left unchanged): pinball loss of
     its quantile head on windows of the given series.
 
@@ -143,6 +148,8 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     trainer_kwargs : dict, passed to :class:`lightning.Trainer` (accelerator, devices,
         precision, callbacks, default_root_dir, ...); by default no logger and no checkpoints
     progress : bool, show Lightning's progress bar and messages (quiet by default)
+    season : int, list of ints (one per series) or None, the seasons the model is told, as in
+        ``QuantilePipeline.predict_quantiles`` (None or 0: detected)
 
     Returns
     -------
@@ -169,8 +176,8 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     check_positive_number("lr", lr)
     # one forward pass covers the model's horizon; longer forecasts roll it forward
     h = fine_tuning_horizon(series, prediction_length, pipeline.cfg.prediction_length, shorten=False)
-    data = WindowStream(SeriesWindows(series, pipeline.context_length, h), batch_maker(pipeline.codec, pipeline.cfg),
-                        batch_size, seed)
+    data = WindowStream(SeriesWindows(series, pipeline.context_length, h, season),
+                        batch_maker(pipeline.codec, pipeline.cfg), batch_size, seed)
     module = QuantileLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
     L.seed_everything(seed, workers=True, verbose=False)
     options = dict(max_steps=max_steps, logger=False, enable_checkpointing=False, enable_model_summary=False,
