@@ -8,15 +8,23 @@ _ASCII = string.ascii_lowercase + string.ascii_uppercase + string.digits + strin
 
 
 _ALPHABET = list(_ASCII)  # grown on demand by default_alphabet, shared by all calls
-_NEXT_CODE_POINT = [0x00A1]
+# past ASCII, letters only (accented Latin, then Greek, Cyrillic, ...): they read as symbols, where the Latin-1
+# signs before U+00C0 (currency, fractions, superscripts) read as noise
+_NEXT_CODE_POINT = [0x00C0]
 
 
 def default_alphabet(n_symbols):
-    """``n_symbols`` distinct one-character strings: letters, digits, punctuation, then
-    printable non-space Unicode characters from U+00A1 on."""
+    """``n_symbols`` distinct one-character strings: ASCII letters (52), then digits and
+    punctuation (94 in all), and only for larger codebooks Unicode letters from U+00C0 on.
+
+    Examples
+    --------
+    >>> "".join(default_alphabet(5)), default_alphabet(60)[-8:], default_alphabet(97)[-3:]
+    ('abcde', ['0', '1', '2', '3', '4', '5', '6', '7'], ['À', 'Á', 'Â'])
+    """
     while len(_ALPHABET) < n_symbols:
         ch = chr(_NEXT_CODE_POINT[0])
-        if ch.isprintable() and not ch.isspace():
+        if ch.isalpha() and ch.isprintable():
             _ALPHABET.append(ch)
         _NEXT_CODE_POINT[0] += 1
     return _ALPHABET[:n_symbols]
