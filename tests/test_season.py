@@ -9,6 +9,7 @@ from sktime_symbolic.model import load_pretrained
 from sktime_symbolic.model.experts import (
     N_EXPERTS,
     N_SEASON_FEATURES,
+    batch_statistical_experts,
     check_seasons,
     detect_season,
     season_length,
@@ -90,6 +91,17 @@ def test_trend_experts_continue_a_line_and_a_multiplicative_season_is_read_as_on
     # the same shape around zero cannot be multiplicative
     _, _, features, _ = statistical_experts((y - 200) / 50, 12, 12, -10.0)
     assert features[4] == 0.0
+
+
+def test_batched_experts_are_each_series_own():
+    series = [seasonal(120, 12), seasonal(14, 4, trend=0.3), np.arange(50.0)]
+    offsets = np.concatenate(([0], np.cumsum([len(x) for x in series])))
+    paths, skill, features, used = batch_statistical_experts(np.concatenate(series), offsets,
+                                                             np.array([12, 4, 0]), 8, np.array([0.0, 1.0, 2.0]))
+    for i, x in enumerate(series):
+        alone = statistical_experts(x, [12, 4, 0][i], 8, [0.0, 1.0, 2.0][i])
+        for batched, single in zip((paths[i], skill[i], features[i], used[i]), alone):
+            np.testing.assert_allclose(batched, single, rtol=1e-12)
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 14, 30])

@@ -28,7 +28,7 @@ from numba import njit
 
 from sktime_symbolic.abba import compress
 from sktime_symbolic.abba.digitization import Codebook, cluster
-from sktime_symbolic.model.experts import check_seasons, statistical_experts
+from sktime_symbolic.model.experts import batch_statistical_experts, check_seasons
 
 #: the (length, increment) symbol of padding positions
 PAD_SYMBOL = 0
@@ -207,16 +207,16 @@ def motif_copy(x, lengths, codes, horizon, window=64, max_lags=6):
 
 def season_inputs(season_extras, raw_lags, valid, seasons, clip, copy_length) -> dict:
     """The season-aware part of a :class:`TokenBatch`: each token's phase in its series' season
-    (zero without one), the season features, and with a ``copy_length`` the experts and their skill."""
+    (zero without one), the season features, and with a ``copy_length`` the experts and their skill
+    (``season_extras``: what :func:`~sktime_symbolic.model.experts.batch_statistical_experts` returns)."""
     period = np.maximum(seasons, 1)[:, None].astype(np.float64)
     angle = 2 * np.pi * ((raw_lags - 1) % period) / period
     on = (valid & (seasons[:, None] > 1))[..., None]
     out = {"phase": np.where(on, np.stack((np.sin(angle), np.cos(angle)), axis=-1), 0.0).astype(np.float32),
-           "season_features": np.stack([e[2] for e in season_extras]).astype(np.float32),
-           "season": seasons}
+           "season_features": season_extras[2].astype(np.float32), "season": seasons}
     if copy_length:
-        out["experts"] = np.clip(np.stack([e[0] for e in season_extras]), -clip, clip).astype(np.float32)
-        out["expert_skill"] = np.stack([e[1] for e in season_extras]).astype(np.float32)
+        out["experts"] = np.clip(season_extras[0], -clip, clip).astype(np.float32)
+        out["expert_skill"] = season_extras[1].astype(np.float32)
     return out
 
 
@@ -401,9 +401,10 @@ class PieceCodec:
         chains = [np.append(x, x[-1]) if x.size < 2 else x for x in filled]
         season_extras = None
         if self.season_aware:
-            season_extras = [statistical_experts(x, int(s), max(1, int(copy_length)), m / c)
-                             for x, s, m, c in zip(filled, seasons, loc, scale)]
-            seasons = np.array([e[3] for e in season_extras], dtype=np.int64)
+            offsets = np.concatenate(([0], np.cumsum([x.size for x in filled])))
+            season_extras = batch_statistical_experts(np.concatenate(filled), offsets, seasons,
+                                                      max(1, int(copy_length)), loc / scale)
+            seasons = season_extras[3]
         lengths, offsets, codes = self.pieces(chains, self.token_min_lengths([x.size for x in chains], seasons))
         rows, lag_rows, lasts = [], [], np.empty(len(z))
         k = self.n_resample

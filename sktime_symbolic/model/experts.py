@@ -348,3 +348,20 @@ def statistical_experts(x, season, horizon, offset):
     features[4] = 1.0 if multiplicative else 0.0
     features[5] = 1.0 if adjust else 0.0
     return paths, skill, features, s
+
+
+@njit(cache=True)
+def batch_statistical_experts(values, offsets, seasons, horizon, shifts):
+    """:func:`statistical_experts` of a batch of contexts stored end to end (``values[offsets[i]:
+    offsets[i + 1]]``, with ``seasons[i]`` and ``shifts[i]`` its season and ``loc / scale``), in
+    one compiled loop. Returns ``(paths (B, N_EXPERTS, horizon), skill (B, N_EXPERTS),
+    features (B, N_SEASON_FEATURES), seasons used (B,))``."""
+    n = offsets.size - 1
+    paths = np.empty((n, N_EXPERTS, horizon))
+    skill = np.empty((n, N_EXPERTS))
+    features = np.empty((n, N_SEASON_FEATURES))
+    used = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        p, s, f, u = statistical_experts(values[offsets[i]:offsets[i + 1]], seasons[i], horizon, shifts[i])
+        paths[i], skill[i], features[i], used[i] = p, s, f, u
+    return paths, skill, features, used
