@@ -262,7 +262,7 @@ def _table(results):
     scale = [r for r in results if r["part"] == "scale"]
     if scale:
         lines += ["| mode | workers | series | fit s | predict s | series/s | speed-up | driver peak RSS MB | "
-                  "worker peak RSS MB | max diff / spread |", "|---|---|---|---|---|---|---|---|---|---|"]
+                  "other processes' peak RSS MB (> 50 MB) | max diff / spread |", "|---|---|---|---|---|---|---|---|---|---|"]
         for r in scale:
             workers = ", ".join(f"{v:.0f}" for v in r["process_peak_rss_mb"]) or "-"
             lines.append(f"| {r['mode']} | {r['workers']} | {r['series']} | {r['fit_s']:.1f} | {r['predict_s']:.1f} | "
