@@ -29,6 +29,7 @@ from sktime_symbolic.model.codec import CODECS, PieceCodec, codec_from_config
 from sktime_symbolic.model.encoder import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
 from sktime_symbolic.model.pipeline import QuantilePipeline, load_pretrained
 from sktime_symbolic.synthetic import CalendarSeasonal, CauKer, KernelSynth, S2Generator, SyntheticMixture
+from sktime_symbolic.synthetic.calendar import CALENDAR_SEASONS
 
 POOL_LENGTH = 640
 POOL_SEED = 0
@@ -183,16 +184,24 @@ class PoolWindows:
     series and their seasons), told its season (or, one time in five, told nothing: a season
     to detect); otherwise from :func:`sample_window` of the main pool, whose season is unknown (0).
     ``short_prob`` is the share of short histories (:func:`cut_window`).
+
+    With probability ``season_noise_prob`` a window is told a calendar season drawn at random
+    instead (:data:`~sktime_symbolic.synthetic.calendar.CALENDAR_SEASONS`), whatever its own: at
+    inference every series is told its frequency's season, whether it has that season or another
+    (half-hourly data labelled hourly, a weekly series without a yearly cycle), so the model must
+    check a told season against the context rather than trust it.
     """
 
     def __init__(self, pool, context_length, prediction_length, min_context=32, missing_prob=0.2,
-                 integrate_prob=0.0, level_walk_prob=0.0, calendar=None, calendar_prob=0.0, short_prob=0.0):
+                 integrate_prob=0.0, level_walk_prob=0.0, calendar=None, calendar_prob=0.0, short_prob=0.0,
+                 season_noise_prob=0.0):
         self.pool, self.context_length, self.prediction_length = pool, context_length, prediction_length
         self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
         self.level_walk_prob, self.short_prob = level_walk_prob, short_prob
         if calendar_prob and calendar is None:
             raise ValueError("calendar_prob > 0 needs the calendar pool")
         self.calendar, self.calendar_prob = calendar, calendar_prob
+        self.season_noise_prob = season_noise_prob
 
     def __call__(self, rng):
         if self.calendar_prob and rng.random() < self.calendar_prob:
@@ -201,10 +210,13 @@ class PoolWindows:
             season = int(seasons[i]) if rng.random() < 0.8 else 0
             ctx, hor = cut_window(series[i].astype(np.float64), rng, self.context_length, self.prediction_length,
                                   self.min_context, self.missing_prob, self.short_prob)
-            return ctx, hor, season
-        ctx, hor = sample_window(self.pool, rng, self.context_length, self.prediction_length, self.min_context,
-                                 self.missing_prob, self.integrate_prob, self.level_walk_prob, self.short_prob)
-        return ctx, hor, 0
+        else:
+            season = 0
+            ctx, hor = sample_window(self.pool, rng, self.context_length, self.prediction_length, self.min_context,
+                                     self.missing_prob, self.integrate_prob, self.level_walk_prob, self.short_prob)
+        if self.season_noise_prob and rng.random() < self.season_noise_prob:
+            season = int(rng.choice([s for s, _ in CALENDAR_SEASONS]))
+        return ctx, hor, season
 
 
 class WindowStream(torch.utils.data.IterableDataset):
@@ -400,7 +412,8 @@ def build_codec(kind, pool, seed, **options):
 def pretrain(out, codec="piece", codec_options=None, model_options=None, max_steps=20000, max_minutes=None,
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
-             init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0):
+             init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
+             season_noise_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -409,7 +422,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     new learning-rate schedule: how a campaign continues from the committed weights when its
     checkpoint (optimiser state) is gone. ``calendar_prob`` is the share of training windows
     drawn from calendar-season series (:class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
-    told their season), ``short_prob`` the share of short histories."""
+    told their season), ``short_prob`` the share of short histories, ``season_noise_prob`` the share
+    told a random calendar season instead (:class:`PoolWindows`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -455,7 +469,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, cfg, batch_size, seed, num_workers, val_batches,
                       val_calendar=val_calendar, integrate_prob=integrate_prob, level_walk_prob=level_walk_prob,
-                      calendar=calendar, calendar_prob=calendar_prob, short_prob=short_prob)
+                      calendar=calendar, calendar_prob=calendar_prob, short_prob=short_prob,
+                      season_noise_prob=season_noise_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
@@ -489,7 +504,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "integrate_prob": integrate_prob,
                                                                             "level_walk_prob": level_walk_prob,
                                                                             "calendar_prob": calendar_prob,
-                                                                            "short_prob": short_prob},
+                                                                            "short_prob": short_prob,
+                                                                            "season_noise_prob": season_noise_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows); "
                     "no real data in pretraining, codebook or model selection",
@@ -541,13 +557,15 @@ def main(argv=None):
                         help="share of training windows from calendar-season series, told their season")
     parser.add_argument("--short-prob", type=float, default=0.0,
                         help="share of training contexts that are short histories (10-60 values)")
+    parser.add_argument("--season-noise-prob", type=float, default=0.0,
+                        help="share of training windows told a random calendar season instead of their own")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
-             short_prob=args.short_prob)
+             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob)
 
 
 if __name__ == "__main__":
