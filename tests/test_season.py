@@ -187,6 +187,9 @@ def test_training_windows_carry_calendar_seasons_and_short_histories(season_pipe
     assert batch["experts"].shape[:2] == (4, N_EXPERTS) and batch["phase"].shape[-1] == 2
     with pytest.raises(ValueError, match="calendar pool"):
         PoolWindows(pool, 128, 16, calendar_prob=0.5)
+    # season noise: main-pool windows (season unknown) are told calendar seasons too
+    noisy = PoolWindows(pool, 128, 16, season_noise_prob=0.5)
+    assert set(noisy(np.random.default_rng(i))[2] for i in range(100)) - {0}
     # fine-tuning windows carry the season of their series
     user = SeriesWindows([seasonal(100, 4), seasonal(200, 12)], 64, 8, seasons=[4, 12])
     assert {(len(w[0]) <= 64, w[2] in (4, 12)) for w in (user(np.random.default_rng(i)) for i in range(20))} == {
