@@ -401,8 +401,8 @@ class PieceCodec:
         chains = [np.append(x, x[-1]) if x.size < 2 else x for x in filled]
         season_extras = None
         if self.season_aware:
-            offsets = np.concatenate(([0], np.cumsum([x.size for x in filled])))
-            season_extras = batch_statistical_experts(np.concatenate(filled), offsets, seasons,
+            bounds = np.concatenate(([0], np.cumsum([x.size for x in filled])))
+            season_extras = batch_statistical_experts(np.concatenate(filled), bounds, seasons,
                                                       max(1, int(copy_length)), loc / scale)
             seasons = season_extras[3]
         lengths, offsets, codes = self.pieces(chains, self.token_min_lengths([x.size for x in chains], seasons))
