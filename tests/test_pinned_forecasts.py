@@ -35,8 +35,10 @@ def test_shipped_zero_shot_forecasts_are_pinned():
     stored = np.load(PINNED)
     assert stored["model"] == DEFAULT_MODEL
     for i, got in enumerate(forecasts()):
-        # float32 matrix kernels may round differently across CPUs; anything else is a change
-        np.testing.assert_allclose(got, stored[f"series_{i}"], rtol=1e-5, atol=1e-6 * (1 + np.abs(got).max()))
+        # float32 matrix kernels round differently across CPUs and batch shapes (~1e-6 relative), and
+        # the median's roll-forward past one pass can grow that tenfold; a change of weights or
+        # codec moves forecasts by far more
+        np.testing.assert_allclose(got, stored[f"series_{i}"], rtol=1e-4, atol=1e-5 * (1 + np.abs(got).max()))
 
 
 if __name__ == "__main__":
