@@ -1,5 +1,7 @@
 """Benchmark protocol: published seasonal-naive scores, bad inputs, contestants, CLI."""
 
+import contextlib
+import importlib.util
 import warnings
 
 import numpy as np
@@ -353,3 +355,84 @@ def test_mean_ensemble_averages_quantiles_on_the_capped_context():
     assert forecast.quantile(0.1).tolist() == [4.5, 4.5] and forecast.start_date == pd.Period("2020-01-05", "D")
     with pytest.raises(ValueError, match="max_context"):
         MeanEnsembleContestant(members, max_context=0)
+
+
+
+def _no_point_predict(self, *args, **kwargs):
+    raise AssertionError("a probabilistic contestant called predict besides predict_quantiles")
+
+
+def test_symbolic_fm_scores_equal_its_gluonts_predictor(monkeypatch):
+    """The sktime path (one panel, season from the index) scores as the GluonTS path (season from each entry)."""
+    from sktime_symbolic.benchmarks import SktimeContestant
+    from sktime_symbolic.forecasting import SymbolicFMForecaster
+
+    # the model runs once per data set: the point forecast is the median of predict_quantiles
+    monkeypatch.setattr(SymbolicFMForecaster, "predict", _no_point_predict)
+    ds = _toy(lengths=(40, 30, 35, 28), freq="M")  # ragged ends: the panel aligns them, the forecasts keep theirs
+    contestant = make_contestant("symbolic_fm", "M", 4)
+    assert isinstance(contestant, SktimeContestant) and contestant.panel and contestant.quantiles
+    sktime_row = evaluate_contestant("symbolic_fm", ds)
+    gluonts_row = evaluate_contestant("symbolic_fm_gluonts", ds)
+    assert sktime_row["quantiles"] == gluonts_row["quantiles"] == "model"
+    for metric in ("MASE", "WQL", "sMAPE"):
+        assert sktime_row[metric] == pytest.approx(gluonts_row[metric], rel=1e-5)
+
+
+def test_per_series_probabilistic_contestant_takes_its_point_from_the_median(monkeypatch):
+    from sktime.forecasting.theta import ThetaForecaster
+    from sktime_symbolic.benchmarks import SktimeContestant
+
+    monkeypatch.setattr(ThetaForecaster, "predict", _no_point_predict)
+    entry = {"item_id": "a", "start": pd.Period("2020-01-01", "D"), "target": 10 + np.sin(np.arange(30.0))}
+    contestant = SktimeContestant(ThetaForecaster(sp=7, deseasonalize_model="additive"), quantiles=True)
+    forecast = contestant.predict([entry], "D", 3)[0]
+    np.testing.assert_array_equal(forecast.mean, forecast.quantile(0.5))
+
+
+
+def _dask_client():
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client
+
+    return Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None)
+
+
+@pytest.fixture(scope="module")
+def panel_toy():
+    """70 monthly series with ragged ends, and symbolic_fm's scores on them in one process."""
+    ds = _toy(lengths=tuple(30 + i % 11 for i in range(70)), freq="M")
+    return ds, evaluate_contestant("symbolic_fm", ds)
+
+
+@pytest.mark.parametrize("backend, cluster, n_jobs", [
+    ("dask", None, 2),  # dask's local scheduler, as the command line runs it
+    ("dask", _dask_client, 2),  # a dask.distributed cluster the caller started
+    # one ray worker: starting ray and a worker that imports torch is most of this test's time
+    pytest.param("ray", None, 1, marks=pytest.mark.skipif(
+        importlib.util.find_spec("ray") is None, reason="ray is not installed (the distributed extra)")),
+])
+def test_symbolic_fm_runs_on_the_harness_backend(backend, cluster, n_jobs, panel_toy, monkeypatch):
+    """--backend reaches SymbolicFMForecaster's backend:parallel: its shards run there, scores unchanged."""
+    import sktime.utils.parallel
+    from sktime_symbolic.benchmarks.__main__ import _contestants
+    from sktime_symbolic.forecasting import symbolic_fm
+
+    ds, alone = panel_toy
+    # shards of one batch (64 series), so the toy panel's 70 series are two tasks on the backend
+    monkeypatch.setattr(symbolic_fm, "SHARD_BATCHES", 1)
+    calls = []
+    original = sktime.utils.parallel.parallelize
+
+    def spy(fun, iter, meta=None, backend=None, backend_params=None):
+        items = list(iter)
+        calls.append((backend, len(items)))
+        return original(fun, items, meta=meta, backend=backend, backend_params=backend_params)
+
+    monkeypatch.setattr(sktime.utils.parallel, "parallelize", spy)
+    with cluster() if cluster else contextlib.nullcontext():
+        spread = evaluate_contestant(_contestants(["symbolic_fm"], backend, n_jobs)[0], ds)
+    assert calls == [(backend, 2)]
+    assert spread["model"] == "symbolic_fm"
+    for metric in ("MASE", "WQL", "sMAPE"):
+        assert spread[metric] == pytest.approx(alone[metric], rel=1e-5)

@@ -25,9 +25,15 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--windows", type=int, default=1, help="rolling evaluation windows per series")
     fc.add_argument("--baseline", default="seasonal_naive", help="model the geometric-mean ratios divide by")
     fc.add_argument(
-        "--backend", default=None, help="sktime parallel backend for per-series fitting, e.g. loky, joblib, dask"
+        "--backend", default=None,
+        help="sktime parallel backend of each model: per-series fitting, or symbolic_fm's shards of the panel; "
+        "e.g. loky, joblib, dask, ray",
     )
-    fc.add_argument("--n-jobs", type=int, default=-1, help="workers for --backend loky/multiprocessing/threading")
+    fc.add_argument(
+        "--n-jobs", type=int, default=-1,
+        help="workers for --backend (dask: threads of its local scheduler; ray: CPUs it starts with); "
+        "-1: all cores",
+    )
     fc.add_argument(
         "--contestant-backend", default=None,
         help="sktime parallel backend running the (data set, model) pairs side by side, e.g. loky, dask",
@@ -36,11 +42,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _backend_params(backend, n_jobs):
+    """``backend:parallel:params`` that give ``backend`` ``n_jobs`` workers (-1 or below: its default, all cores).
+
+    sktime passes the params on as they are: joblib's backends take ``n_jobs``, ``dask.compute``
+    takes ``num_workers`` (and ignores ``n_jobs``), ray's ``ray.init`` takes ``num_cpus``.
+
+    Examples
+    --------
+    >>> _backend_params("loky", 2), _backend_params("dask", 2), _backend_params("dask", -1)
+    ({'n_jobs': 2}, {'num_workers': 2}, {})
+    >>> _backend_params("ray", 2)
+    {'ray_remote_args': {'num_cpus': 2}}
+    """
+    if backend == "dask":
+        return {"num_workers": n_jobs} if n_jobs > 0 else {}
+    if backend == "ray":
+        return {"ray_remote_args": {"num_cpus": n_jobs}} if n_jobs > 0 else {}
+    return {"n_jobs": n_jobs}
+
+
 def _contestants(names, backend, n_jobs):
     from sktime_symbolic.benchmarks import MeanEnsembleContestant, SktimeContestant, make_contestant
 
     if backend is None:
         return names
+    params = _backend_params(backend, n_jobs)
 
     def factory(name):
         def build(freq, h):
@@ -50,7 +77,7 @@ def _contestants(names, backend, n_jobs):
                 if isinstance(member, SktimeContestant):
                     # the sktime way: parallelism lives in the forecaster's backend config
                     member.forecaster = member.forecaster.clone().set_config(
-                        **{"backend:parallel": backend, "backend:parallel:params": {"n_jobs": n_jobs}}
+                        **{"backend:parallel": backend, "backend:parallel:params": params}
                     )
             return contestant
 
@@ -77,7 +104,9 @@ def run_forecasting(args) -> int:
         windows=args.windows,
         data_root=args.data_root,
         backend=args.contestant_backend,
-        backend_params={"n_jobs": args.contestant_jobs} if args.contestant_backend else None,
+        backend_params=(
+            _backend_params(args.contestant_backend, args.contestant_jobs) if args.contestant_backend else None
+        ),
     )
     results.to_csv(args.output / "results.csv", index=False)
     plot_results(results, args.output / "results.png")

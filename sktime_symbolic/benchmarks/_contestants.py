@@ -18,6 +18,9 @@ import pandas as pd
 from sktime_symbolic.model.pipeline import QUANTILE_LEVELS
 
 _FORECAST_KEYS = [str(q) for q in QUANTILE_LEVELS] + ["mean"]
+# row of the median among the levels: the harness scores the median (MASE[0.5], sMAPE[0.5]), and a
+# probabilistic sktime contestant's point forecast is taken from it, so its model runs once
+_MEDIAN = QUANTILE_LEVELS.index(0.5)
 
 
 def _fit_clone(forecaster, y, fh):
@@ -95,15 +98,14 @@ def _sktime_forecast_one(entry, meta):
     fh = np.arange(1, meta["prediction_length"] + 1)
     try:
         forecaster = _fit_clone(forecaster, y, fh)
-        point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
         if meta["quantiles"]:
             quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS)).to_numpy(dtype=np.float64).T
+            return quantiles, quantiles[_MEDIAN]
+        point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
     except Exception as error:  # say which series broke the forecaster
         raise RuntimeError(f"{type(forecaster).__name__} failed on series {entry.get('item_id')!r}: {error}") from error
-    if not meta["quantiles"]:
-        # point forecasters enter WQL with every quantile equal to the point
-        quantiles = np.tile(point, (len(QUANTILE_LEVELS), 1))
-    return quantiles, point
+    # point forecasters enter WQL with every quantile equal to the point
+    return np.tile(point, (len(QUANTILE_LEVELS), 1)), point
 
 
 class SktimeContestant(Contestant):
@@ -117,7 +119,9 @@ class SktimeContestant(Contestant):
     its values and its frequency, and its time stamps are shifted along that grid to end at
     the latest end of the series forecast (the forecasts get the series' own time stamps
     back). A forecaster that reads calendar features from the index would see the shifted
-    stamps: pass ``panel=False`` for it.
+    stamps: pass ``panel=False`` for it. The clone keeps the forecaster's config, so its own
+    ``backend:parallel`` applies inside that call (``SymbolicFMForecaster`` spreads the panel's
+    shards over it).
 
     Other forecasters (and ``panel=False``) fit a clone on each series; series run through
     :func:`sktime.utils.parallel.parallelize` with the forecaster's own ``backend:parallel`` /
@@ -130,9 +134,10 @@ class SktimeContestant(Contestant):
     name : str, optional
         Label; default the class name.
     quantiles : bool, optional
-        Use ``predict_quantiles`` for q = 0.1..0.9 (needs ``capability:pred_int``);
-        otherwise the point forecast stands for every quantile. Default: whether the
-        forecaster has ``capability:pred_int``.
+        Use ``predict_quantiles`` for q = 0.1..0.9 (needs ``capability:pred_int``), and its
+        0.5 quantile as the point forecast (the forecasts' ``mean``), so the forecaster predicts
+        once; otherwise ``predict``'s point forecast stands for every quantile. Default: whether
+        the forecaster has ``capability:pred_int``.
     panel : bool, optional
         Fit one clone on all series as a panel (True) or one clone per series (False).
         Default: True when the forecaster's ``y_inner_mtype`` accepts a panel.
@@ -177,19 +182,14 @@ class SktimeContestant(Contestant):
                 [np.full(len(target), i), index], names=["series", "time"])))
         fh = np.arange(1, prediction_length + 1)
         forecaster = _fit_clone(self.forecaster, pd.concat(frames), fh)
-        point = forecaster.predict()
         if self.quantiles:
             quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS))
-        results = []
-        for i in range(len(inputs)):
-            values = point.xs(i, level="series").to_numpy(dtype=np.float64).ravel()
-            if self.quantiles:
-                levels = quantiles.xs(i, level="series").to_numpy(dtype=np.float64).T
-            else:
-                # point forecasters enter WQL with every quantile equal to the point
-                levels = np.tile(values, (len(QUANTILE_LEVELS), 1))
-            results.append((levels, values))
-        return results
+            levels = [quantiles.xs(i, level="series").to_numpy(dtype=np.float64).T for i in range(len(inputs))]
+            return [(values, values[_MEDIAN]) for values in levels]
+        point = forecaster.predict()
+        points = [point.xs(i, level="series").to_numpy(dtype=np.float64).ravel() for i in range(len(inputs))]
+        # point forecasters enter WQL with every quantile equal to the point
+        return [(np.tile(values, (len(QUANTILE_LEVELS), 1)), values) for values in points]
 
     def predict(self, inputs, freq, prediction_length):
         from gluonts.model.forecast import QuantileForecast
@@ -477,10 +477,19 @@ def _deepar(freq, h):
 
 
 def _symbolic_fm(freq, h):
+    from sktime_symbolic.forecasting import SymbolicFMForecaster
+
+    # the shipped default model, zero-shot, as one sktime forecaster over the data set's panel, so that
+    # the harness's --backend (its backend:parallel config) spreads the panel's shards over workers; the
+    # season comes from the panel's frequency (sp=None), as symbolic_fm_gluonts takes it from each entry's
+    return SktimeContestant(SymbolicFMForecaster(), name="symbolic_fm", quantiles=True, panel=True)
+
+
+def _symbolic_fm_gluonts(freq, h):
     from gluonts_symbolic import SymbolicFMPredictor
 
-    # the shipped default model, zero-shot
-    return GluonTSContestant(SymbolicFMPredictor(prediction_length=h), name="symbolic_fm")
+    # the same model through its GluonTS predictor (one process); scores equal symbolic_fm's
+    return GluonTSContestant(SymbolicFMPredictor(prediction_length=h), name="symbolic_fm_gluonts")
 
 
 _CONTESTANTS = {
@@ -491,6 +500,7 @@ _CONTESTANTS = {
     "autotheta": _autotheta,
     "stat_ensemble": _stat_ensemble,
     "symbolic_fm": _symbolic_fm,
+    "symbolic_fm_gluonts": _symbolic_fm_gluonts,
     "autoets_statsmodels": _autoets_statsmodels,
     "simple_feedforward": _simple_feedforward,
     "deepar": _deepar,
