@@ -88,9 +88,11 @@ def test_trend_experts_continue_a_line_and_a_multiplicative_season_is_read_as_on
     y = (100 + 2 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12))
     _, _, features, _ = statistical_experts((y - 200) / 50, 12, 12, 200 / 50)
     assert features[4] == 1.0
-    # the same shape around zero cannot be multiplicative
-    _, _, features, _ = statistical_experts((y - 200) / 50, 12, 12, -10.0)
-    assert features[4] == 0.0
+    # the same shape around zero cannot be multiplicative, nor far from zero (a swing under 10% of
+    # the level), where the additive fit keeps the forecast of y + c that of y
+    for offset in (-10.0, 1e9):
+        _, _, features, _ = statistical_experts((y - 200) / 50, 12, 12, offset)
+        assert features[4] == 0.0
 
 
 def test_batched_experts_are_each_series_own():

@@ -13,7 +13,8 @@ methods fitted inside the context, each with the skill it showed on the context'
 5. seasonal naive at the season detected in the context (hourly data often repeat weekly, not daily).
 
 Seasonal adjustment is the classical decomposition (centred moving average, seasonal indices per
-phase), multiplicative when the values are positive, applied only when the season passes the
+phase), multiplicative when the values are positive and swing by 10% of their level or more (so a
+shift ``y + c`` far from zero leaves the forecast that of ``y``), applied only when the season passes the
 autocorrelation test that Theta and statsforecast use. Every smoothing parameter is picked from a
 fixed grid by the one-step in-sample error, so a batch costs milliseconds and no per-series fit.
 
@@ -33,6 +34,8 @@ N_EXPERTS = 6
 N_SEASON_FEATURES = 6
 #: the longest season the model is told about (the context length)
 MAX_SEASON = 512
+#: the smallest swing, relative to the level, of data adjusted multiplicatively
+MIN_RELATIVE_SWING = 0.1
 #: the weakest autocorrelation a detected season may have: with many candidate lags, the
 #: Bartlett test alone passes one of them on white noise
 MIN_DETECTED_ACF = 0.25
@@ -316,13 +319,15 @@ def statistical_experts(x, season, horizon, offset):
     max_lag = min(max(s, s_detected) + 1, n - 1)
     acf = _autocorrelation(x, max(max_lag, 1))
     adjust = _passes_seasonality_test(acf, s, n)
-    low, mean = np.inf, 0.0
+    low, high, mean = np.inf, -np.inf, 0.0
     for t in range(n):
         v = x[t] + offset
-        low = min(low, v)
+        low, high = min(low, v), max(high, v)
         mean += v / n
-    positive = low > 0.05 * mean and low > 0
-    multiplicative = adjust and positive
+    # multiplicative for positive data whose swing is a real share of its level; far from zero
+    # (a swing under 10% of the level) the two fits coincide, and additive keeps y + c's forecast
+    # that of y
+    multiplicative = adjust and low > 0 and low > 0.05 * mean and high - low > MIN_RELATIVE_SWING * mean
     paths = _expert_paths(x, s, s_detected, adjust, multiplicative, offset, horizon)
     skill = np.full(N_EXPERTS, -np.log(0.01 + 1.0))
     hb = max(1, min(horizon, n // 5))
