@@ -119,16 +119,12 @@ EXPERT_INPUTS = ("experts", "expert_skill")
 def model_inputs(tokens, cfg: QuantileConfig | None, device=None) -> dict:
     """The encoder's input tensors (a dict, what :meth:`QuantileEncoder.forward` reads) of a codec's
     ``TokenBatch``, for a model of config ``cfg`` (None: the tokens alone)."""
-    if cfg is None:
-        cfg = _TOKENS_ONLY
-    names = (MODEL_INPUTS + (COPY_INPUTS if cfg.copy_paths else ()) + (SEASON_INPUTS if cfg.season_input else ())
-             + (EXPERT_INPUTS if cfg.expert_paths else ()))
+    names = MODEL_INPUTS if cfg is None else (
+        MODEL_INPUTS + (COPY_INPUTS if cfg.copy_paths else ()) + (SEASON_INPUTS if cfg.season_input else ())
+        + (EXPERT_INPUTS if cfg.expert_paths else ()))
     return {k: torch.as_tensor(tokens[k].astype(np.float32) if k == "last" else tokens[k], device=device)
             for k in names}
 
-
-
-_TOKENS_ONLY = QuantileConfig(n_features=1, n_symbols=1, max_position=1)
 
 
 class ResidualMLP(nn.Module):
