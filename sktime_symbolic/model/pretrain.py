@@ -28,12 +28,13 @@ from tqdm.auto import tqdm
 from sktime_symbolic.model.codec import CODECS, PieceCodec, codec_from_config
 from sktime_symbolic.model.encoder import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
 from sktime_symbolic.model.pipeline import QuantilePipeline, load_pretrained
-from sktime_symbolic.synthetic import CalendarSeasonal, CauKer, KernelSynth, S2Generator, SyntheticMixture
+from sktime_symbolic.synthetic import CalendarSeasonal, CauKer, KernelSynth, S2Generator, ShortHistories, SyntheticMixture
 from sktime_symbolic.synthetic.calendar import CALENDAR_SEASONS
 
 POOL_LENGTH = 640
 POOL_SEED = 0
 CALENDAR_POOL_SIZE = 25_000
+SHORT_POOL_SIZE = 25_000
 GENERATOR_WEIGHTS = {"kernelsynth": 0.5, "cauker": 0.3, "s2": 0.2}
 
 
@@ -150,6 +151,20 @@ def load_or_make_calendar_pool(path, n, seed, length=POOL_LENGTH) -> tuple[np.nd
     return series.astype(np.float32), seasons
 
 
+def load_or_make_short_pool(path, n, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(series, n_context, seasons)`` of :class:`~sktime_symbolic.synthetic.ShortHistories`, stored once
+    at ``path`` (npz) like the main pool."""
+    path = Path(path)
+    if path.is_file():
+        with np.load(path) as data:
+            if data["series"].shape[0] >= n:
+                return data["series"], data["n_context"], data["seasons"]
+    series, n_context, seasons = ShortHistories().generate_histories(np.arange(n), seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, series=series.astype(np.float32), n_context=n_context, seasons=seasons)
+    return series.astype(np.float32), n_context, seasons
+
+
 def training_batch(codec, contexts, horizons, prediction_length=None, cfg=None, seasons=None):
     """Tensors of a batch: the codec's tokens plus the horizon in each context's scale units.
 
@@ -183,7 +198,10 @@ class PoolWindows:
     With probability ``calendar_prob`` the window comes from the calendar pool (``calendar``:
     series and their seasons), told its season (or, one time in five, told nothing: a season
     to detect); otherwise from :func:`sample_window` of the main pool, whose season is unknown (0).
-    ``short_prob`` is the share of short histories (:func:`cut_window`).
+    Before either, with probability ``history_prob`` the window is a whole short history from
+    ``histories`` (series, context lengths and seasons of
+    :class:`~sktime_symbolic.synthetic.ShortHistories`), told its season likewise. ``short_prob`` is the share of short windows cut from the longer series
+    (:func:`cut_window`).
 
     With probability ``season_noise_prob`` a window is told a calendar season drawn at random
     instead (:data:`~sktime_symbolic.synthetic.calendar.CALENDAR_SEASONS`), whatever its own: at
@@ -194,17 +212,27 @@ class PoolWindows:
 
     def __init__(self, pool, context_length, prediction_length, min_context=32, missing_prob=0.2,
                  integrate_prob=0.0, level_walk_prob=0.0, calendar=None, calendar_prob=0.0, short_prob=0.0,
-                 season_noise_prob=0.0):
+                 season_noise_prob=0.0, histories=None, history_prob=0.0):
         self.pool, self.context_length, self.prediction_length = pool, context_length, prediction_length
         self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
         self.level_walk_prob, self.short_prob = level_walk_prob, short_prob
         if calendar_prob and calendar is None:
             raise ValueError("calendar_prob > 0 needs the calendar pool")
         self.calendar, self.calendar_prob = calendar, calendar_prob
+        if history_prob and histories is None:
+            raise ValueError("history_prob > 0 needs the short histories")
+        self.histories, self.history_prob = histories, history_prob
         self.season_noise_prob = season_noise_prob
 
     def __call__(self, rng):
-        if self.calendar_prob and rng.random() < self.calendar_prob:
+        if self.history_prob and rng.random() < self.history_prob:
+            series, n_context, seasons = self.histories
+            i = int(rng.integers(series.shape[0]))
+            season = int(seasons[i]) if rng.random() < 0.8 else 0
+            n = int(n_context[i])
+            # the horizon's padding (NaN) carries no loss
+            ctx, hor = series[i, :n].astype(np.float64), series[i, n:n + self.prediction_length].astype(np.float64)
+        elif self.calendar_prob and rng.random() < self.calendar_prob:
             series, seasons = self.calendar
             i = int(rng.integers(series.shape[0]))
             season = int(seasons[i]) if rng.random() < 0.8 else 0
@@ -340,8 +368,9 @@ class QuantileLM(L.LightningModule):
         self._t_batch_end = time.perf_counter()
 
     def validation_step(self, batch, batch_idx, dataloader_idx=0):
-        # the main pool's windows as val_loss (comparable with earlier runs), calendar windows as val_calendar_loss
-        name = ("val_loss", "val_calendar_loss")[dataloader_idx]
+        # the main pool's windows as val_loss (comparable with earlier runs), calendar windows as
+        # val_calendar_loss, whole short histories as val_history_loss
+        name = ("val_loss", "val_calendar_loss", "val_history_loss")[dataloader_idx]
         self.log(name, self.loss(batch), prog_bar=True, on_epoch=True, sync_dist=True,
                  batch_size=batch["target"].shape[0], add_dataloader_idx=False)
 
@@ -356,13 +385,13 @@ class StreamData(L.LightningDataModule):
     ``level_walk_prob``, ``calendar``, ``calendar_prob``, ``short_prob``); validation windows keep
     the defaults, so validation losses stay comparable across runs (``val_dataloader`` gives one
     loader of the main pool; with a calendar pool, a second of calendar windows with their seasons,
-    a quarter of them short).
+    a quarter of them short; with short histories, a third of those).
     """
 
     def __init__(self, pool, val_pool, codec, cfg, batch_size, seed, num_workers, val_batches, val_calendar=None,
-                 **window_options):
+                 val_histories=None, **window_options):
         super().__init__()
-        self.val_calendar = val_calendar
+        self.val_calendar, self.val_histories = val_calendar, val_histories
         self.pool, self.val_pool, self.codec, self.window_options = pool, val_pool, codec, window_options
         self.batch_size, self.h, self.seed, self.num_workers = batch_size, cfg.prediction_length, seed, num_workers
         self.val_batches = val_batches
@@ -381,6 +410,9 @@ class StreamData(L.LightningDataModule):
         if self.val_calendar is not None:
             windows.append(PoolWindows(self.val_pool, self.codec.context_length, self.h, missing_prob=0.0,
                                        calendar=self.val_calendar, calendar_prob=1.0, short_prob=0.25))
+            if self.val_histories is not None:
+                windows.append(PoolWindows(self.val_pool, self.codec.context_length, self.h, missing_prob=0.0,
+                                           histories=self.val_histories, history_prob=1.0))
         loaders = []
         for w in windows:
             stream = WindowStream(w, self._make_batch, 64, seed=12345)
@@ -413,7 +445,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
              init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
-             season_noise_prob=0.0):
+             season_noise_prob=0.0, history_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -422,8 +454,9 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     new learning-rate schedule: how a campaign continues from the committed weights when its
     checkpoint (optimiser state) is gone. ``calendar_prob`` is the share of training windows
     drawn from calendar-season series (:class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
-    told their season), ``short_prob`` the share of short histories, ``season_noise_prob`` the share
-    told a random calendar season instead (:class:`PoolWindows`)."""
+    told their season), ``short_prob`` the share of short windows, ``history_prob`` the share of whole
+    short histories (:class:`~sktime_symbolic.synthetic.ShortHistories`), ``season_noise_prob`` the
+    share told a random calendar season instead (:class:`PoolWindows`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -436,6 +469,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                           POOL_SEED)
     val_calendar = load_or_make_calendar_pool(pool_dir / f"val_calendar_pool_seed{POOL_SEED}.npz", 2000,
                                               POOL_SEED + 1)
+    histories = load_or_make_short_pool(pool_dir / f"history_pool_seed{POOL_SEED}.npz", SHORT_POOL_SIZE, POOL_SEED)
+    val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool_seed{POOL_SEED}.npz", 2000, POOL_SEED + 1)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
     if resume:
@@ -468,9 +503,10 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, cfg, batch_size, seed, num_workers, val_batches,
-                      val_calendar=val_calendar, integrate_prob=integrate_prob, level_walk_prob=level_walk_prob,
-                      calendar=calendar, calendar_prob=calendar_prob, short_prob=short_prob,
-                      season_noise_prob=season_noise_prob)
+                      val_calendar=val_calendar, val_histories=val_histories, integrate_prob=integrate_prob,
+                      level_walk_prob=level_walk_prob, calendar=calendar, calendar_prob=calendar_prob,
+                      short_prob=short_prob, season_noise_prob=season_noise_prob, histories=histories,
+                      history_prob=history_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
@@ -505,9 +541,11 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "level_walk_prob": level_walk_prob,
                                                                             "calendar_prob": calendar_prob,
                                                                             "short_prob": short_prob,
-                                                                            "season_noise_prob": season_noise_prob},
+                                                                            "season_noise_prob": season_noise_prob,
+                                                                            "history_prob": history_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
-                    f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows); "
+                    f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows, "
+                    "ShortHistories for a share history_prob); "
                     "no real data in pretraining, codebook or model selection",
             "parameters": module.model.num_parameters()}
     pipeline = QuantilePipeline(module.model.cpu(), codec_obj, device="cpu", card=card)
@@ -559,13 +597,15 @@ def main(argv=None):
                         help="share of training contexts that are short histories (10-60 values)")
     parser.add_argument("--season-noise-prob", type=float, default=0.0,
                         help="share of training windows told a random calendar season instead of their own")
+    parser.add_argument("--history-prob", type=float, default=0.0,
+                        help="share of training windows that are whole short histories (10-60 values), told their season")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
-             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob)
+             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob)
 
 
 if __name__ == "__main__":

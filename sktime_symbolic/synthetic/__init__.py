@@ -5,7 +5,7 @@ Framework-free (numpy/scipy); torch is imported only when
 one series, independent of batching, so any sample can be regenerated on its own.
 """
 
-from .calendar import CalendarSeasonal
+from .calendar import CalendarSeasonal, ShortHistories
 from .cauker import CauKer
 from .kernelsynth import BaseKernel, KernelSynth, default_kernel_bank
 from .mixing import SyntheticMixture
@@ -15,7 +15,7 @@ from .stats import lag1_autocorrelation, spectral_entropy, trend_strength
 
 __all__ = [
     "BaseKernel", "CalendarSeasonal", "CauKer", "GENERATORS", "KernelSynth", "S2Generator", "S2Sample",
-    "SyntheticIterableDataset", "SyntheticMixture", "default_kernel_bank", "evaluate_infix",
+    "ShortHistories", "SyntheticIterableDataset", "SyntheticMixture", "default_kernel_bank", "evaluate_infix",
     "evaluate_tokens", "lag1_autocorrelation", "make_generator", "read_shards",
     "spectral_entropy", "trend_strength", "write_shards",
 ]

@@ -17,6 +17,8 @@ from ._seeding import IndexedGenerator, check_indices, check_seed, sample_rng, s
 
 #: (season a forecaster is told, weight): quarterly, daily, monthly, hourly, weekly, yearly (no season)
 CALENDAR_SEASONS = ((4, 0.2), (7, 0.15), (12, 0.25), (24, 0.15), (52, 0.05), (1, 0.2))
+#: the seasons of short histories (a few years of quarterly, monthly or yearly values)
+SHORT_SEASONS = ((4, 0.35), (12, 0.3), (1, 0.35))
 # a second, longer cycle riding on the first: the week of hourly data, the year of daily data
 _SECOND_CYCLE = {24: 168, 7: 364 // 7 * 7, 4: 0, 12: 0, 52: 0, 1: 0}
 
@@ -33,6 +35,8 @@ class CalendarSeasonal(IndexedGenerator):
     ----------
     length : int
         Values per series.
+    seasons : tuple of (int, float), default=CALENDAR_SEASONS
+        The season lengths drawn and their weights (seasons with a second, longer cycle: 24 and 7).
 
     Examples
     --------
@@ -46,10 +50,15 @@ class CalendarSeasonal(IndexedGenerator):
 
     _stream = stream_id("calendar")
 
-    def __init__(self, length: int = 640):
+    def __init__(self, length: int = 640, seasons=CALENDAR_SEASONS):
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 2:
             raise ValueError(f"length must be an integer >= 2, got {length!r}")
         self.length = int(length)
+        unknown = [s for s, _ in seasons if s not in _SECOND_CYCLE]
+        if unknown or not seasons or any(w < 0 for _, w in seasons) or sum(w for _, w in seasons) <= 0:
+            raise ValueError(f"seasons must be (season, weight) pairs of {sorted(_SECOND_CYCLE)} with positive "
+                             f"total weight, got {seasons!r}")
+        self.seasons = tuple((int(s), float(w)) for s, w in seasons)
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series of the given indices, shape ``(len(indices), length)``."""
@@ -67,7 +76,7 @@ class CalendarSeasonal(IndexedGenerator):
     def _draw(self, rng: np.random.Generator) -> tuple[int, np.ndarray]:
         n = self.length
         t = np.arange(n, dtype=np.float64)
-        periods, weights = zip(*CALENDAR_SEASONS)
+        periods, weights = zip(*self.seasons)
         season = int(rng.choice(periods, p=np.asarray(weights) / sum(weights)))
         pattern = np.zeros(n)
         if season > 1:
@@ -119,3 +128,59 @@ class CalendarSeasonal(IndexedGenerator):
             phi = rng.uniform(0.9, 0.999)
             return rng.normal(0, 3) * (1 - phi ** (t * n)) / (1 - phi) / n
         return np.cumsum(rng.normal(rng.normal(0, 0.05), rng.uniform(0.02, 0.2), n))
+
+
+class ShortHistories(IndexedGenerator):
+    """Whole short histories with calendar seasons, each with its own horizon; sample ``i`` depends on ``(seed, i)``.
+
+    A window of a few dozen values cut from a long series shows a sliver of its trend and mostly
+    noise around a level, so a model trained on such windows learns to pull short histories back
+    to their mean. Real short series (a yearly series of 16 values, a quarterly one of 30) are whole
+    histories whose trend spans them. Each sample here is a :class:`CalendarSeasonal` series drawn
+    at the length of its own context (``context_range``) plus a horizon of 20-60% of it (at least
+    4 values, as yearly series are forecast 6 steps and quarterly ones 8), with the seasons of
+    :data:`SHORT_SEASONS`.
+
+    Parameters
+    ----------
+    context_range : (int, int), default=(10, 60)
+        The shortest and longest context.
+    max_horizon : int, default=64
+        The longest horizon.
+
+    Examples
+    --------
+    >>> series, n_context, seasons = ShortHistories().generate_histories([0, 1, 2], seed=0)
+    >>> series.shape, bool((n_context >= 10).all() and (n_context <= 60).all())
+    ((3, 124), True)
+    >>> bool(np.isfinite(series[0, :n_context[0] + 4]).all())
+    True
+    """
+
+    _stream = stream_id("short_histories")
+
+    def __init__(self, context_range=(10, 60), max_horizon: int = 64):
+        lo, hi = context_range
+        if not (2 <= lo <= hi) or max_horizon < 1:
+            raise ValueError(f"context_range must be (lo, hi) with 2 <= lo <= hi and max_horizon >= 1, got "
+                             f"{context_range!r}, {max_horizon!r}")
+        self.context_range, self.max_horizon = (int(lo), int(hi)), int(max_horizon)
+
+    def generate_at(self, indices, seed: int = 0) -> np.ndarray:
+        """Series of the given indices, shape ``(len(indices), max context + max_horizon)``, NaN after each end."""
+        return self.generate_histories(indices, seed)[0]
+
+    def generate_histories(self, indices, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(series, n_context, seasons)``: each series (context then horizon, NaN-padded at the end),
+        the length of its context and the season it is told with."""
+        seed, indices = check_seed(seed), check_indices(indices)
+        out = np.full((indices.size, self.context_range[1] + self.max_horizon), np.nan)
+        n_context = np.empty(indices.size, dtype=np.int64)
+        seasons = np.empty(indices.size, dtype=np.int64)
+        for k, i in enumerate(indices):
+            rng = sample_rng(seed, self._stream, int(i))
+            n = int(rng.integers(self.context_range[0], self.context_range[1] + 1))
+            h = int(np.clip(round(n * rng.uniform(0.2, 0.6)), 4, self.max_horizon))
+            seasons[k], out[k, :n + h] = CalendarSeasonal(n + h, SHORT_SEASONS)._draw(rng)
+            n_context[k] = n
+        return out, n_context, seasons
