@@ -15,12 +15,16 @@ rebuilds it once and keeps it for the next shards.
 
 Each shard is forecast in batches of ``batch_size`` series, so a worker holds one shard's
 series and quantiles at a time (:data:`SHARD_BATCHES` batches), whatever the panel's size.
+A shard travels packed (:class:`PackedShard`: its values end to end and where each series
+starts), two arrays rather than thousands: dask hashes and ray copies a shard in one go, and the
+driver, which shares the machine with the workers, spends little time sending it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -33,6 +37,36 @@ SHARD_BATCHES = 16
 # fine-tuned pipelines a worker keeps, by digest (an estimator's predict sends one)
 _STATE_CACHE_SIZE = 4
 _STATE_CACHE: OrderedDict = OrderedDict()
+
+
+@dataclass(frozen=True)
+class PackedShard:
+    """Series of a shard end to end: ``values`` (float64) and the ``offsets`` where each starts and the last ends.
+
+    Examples
+    --------
+    >>> shard = PackedShard.pack([np.arange(3.0), np.arange(2.0)])
+    >>> len(shard), [s.tolist() for s in shard.series()]
+    (2, [[0.0, 1.0, 2.0], [0.0, 1.0]])
+    """
+
+    values: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def pack(cls, series) -> "PackedShard":
+        lengths = [len(s) for s in series]
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        values = np.concatenate(series).astype(np.float64, copy=False) if lengths else np.empty(0)
+        return cls(values, offsets)
+
+    def series(self) -> list[np.ndarray]:
+        """The series, as views of ``values``."""
+        return [self.values[a:b] for a, b in zip(self.offsets[:-1], self.offsets[1:])]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
 
 
 def shard_bounds(n_items: int, shard_size: int) -> list[tuple[int, int]]:
@@ -93,10 +127,10 @@ def worker_pipeline(payload: dict):
     return pipe
 
 
-def _forecast_shard(series, meta):
-    """Quantiles (len(series), len(levels), horizon) of one shard; module-level so backends pickle it."""
+def _forecast_shard(shard: PackedShard, meta):
+    """Quantiles (len(shard), len(levels), horizon) of one shard; module-level so backends pickle it."""
     pipe = worker_pipeline(meta["pipeline"])
-    quantiles, _ = forecast_quantiles(pipe, series, meta["horizon"], meta["levels"], meta["batch_size"],
+    quantiles, _ = forecast_quantiles(pipe, shard.series(), meta["horizon"], meta["levels"], meta["batch_size"],
                                       season=meta["season"])
     return quantiles
 
@@ -108,7 +142,8 @@ def forecast_sharded(shards, payload, horizon, levels, batch_size, season=None, 
     Parameters
     ----------
     shards : iterable of list of 1D float arrays
-        Consumed lazily by the backends that take a generator (none, the joblib ones).
+        Packed one by one as they are taken (:class:`PackedShard`); consumed lazily by the
+        backends that take a generator (none, the joblib ones).
     payload : dict
         From :func:`pipeline_payload`.
     horizon : int
@@ -135,6 +170,6 @@ def forecast_sharded(shards, payload, horizon, levels, batch_size, season=None, 
 
     meta = {"pipeline": payload, "horizon": int(horizon), "levels": np.asarray(levels, dtype=np.float64),
             "batch_size": int(batch_size), "season": season}
-    shards = tqdm(shards, total=n_shards, desc="forecast", unit="shard",
+    shards = tqdm((PackedShard.pack(shard) for shard in shards), total=n_shards, desc="forecast", unit="shard",
                   disable=True if n_shards is not None and n_shards < 2 else None)
     return list(parallelize(_forecast_shard, shards, meta=meta, backend=backend, backend_params=backend_params))

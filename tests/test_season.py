@@ -20,7 +20,7 @@ from sktime_symbolic.model.codec import codec_from_config
 from sktime_symbolic.model.encoder import QuantileEncoder
 from sktime_symbolic.model.pipeline import QuantilePipeline
 from sktime_symbolic.model.pretrain import QuantileLM, PoolWindows, WindowStream, batch_maker
-from sktime_symbolic.synthetic import CalendarSeasonal
+from sktime_symbolic.synthetic import CalendarSeasonal, ShortHistories
 
 SEASONAL_NAIVE, SEASONAL_DRIFT, SES, DAMPED, THETA, DETECTED = range(N_EXPERTS)
 
@@ -196,6 +196,37 @@ def test_training_windows_carry_calendar_seasons_and_short_histories(season_pipe
     user = SeriesWindows([seasonal(100, 4), seasonal(200, 12)], 64, 8, seasons=[4, 12])
     assert {(len(w[0]) <= 64, w[2] in (4, 12)) for w in (user(np.random.default_rng(i)) for i in range(20))} == {
         (True, True)}
+
+
+def test_short_histories_are_whole_series_with_their_own_trend(season_pipeline):
+    gen = ShortHistories()
+    series, n_context, seasons = gen.generate_histories(np.arange(400), seed=0)
+    again, again_n, again_seasons = gen.generate_histories([7], seed=0)
+    np.testing.assert_array_equal(again[0], series[7])
+    assert (again_n[0], again_seasons[0]) == (n_context[7], seasons[7])
+    assert set(seasons.tolist()) == {1, 4, 12} and n_context.min() >= 10 and n_context.max() <= 60
+    ends = (~np.isnan(series)).sum(axis=1)
+    horizons = ends - n_context
+    assert (horizons >= 4).all() and (horizons <= 0.6 * n_context + 4).all()
+    assert all(np.isfinite(row[:end]).all() for row, end in zip(series, ends))
+    # a whole history is drawn at its own length: its trend spans the context, so the context's
+    # ends differ by more than its step noise far more often than in a sliver of a long series
+    assert np.median([abs(row[n - 1] - row[0]) / max(np.std(np.diff(row[:n])), 1e-12)
+                      for row, n in zip(series, n_context)]) > 1.0
+    with pytest.raises(ValueError, match="context_range"):
+        ShortHistories(context_range=(20, 10))
+    with pytest.raises(ValueError, match="seasons"):
+        CalendarSeasonal(length=50, seasons=((5, 1.0),))
+    # training windows: the context is the history, the horizon its own (NaN after it carries no loss)
+    pool = np.random.default_rng(0).standard_normal((20, 200)).astype(np.float32)
+    windows = PoolWindows(pool, 128, 16, histories=(series, n_context, seasons), history_prob=1.0)
+    draws = [windows(np.random.default_rng(i)) for i in range(50)]
+    assert all(10 <= len(c) <= 60 and len(h) == 16 for c, h, _ in draws)
+    assert any(np.isnan(h).any() for _, h, _ in draws) and {s for *_, s in draws} <= {0, 1, 4, 12}
+    batch = WindowStream(windows, batch_maker(season_pipeline.codec, season_pipeline.cfg), 8, seed=0).batch(0)
+    assert not batch["observed"].all() and batch["observed"][:, :4].all()
+    with pytest.raises(ValueError, match="short histories"):
+        PoolWindows(pool, 128, 16, history_prob=0.5)
 
 
 def test_adapters_tell_the_model_the_season_of_the_frequency(season_pipeline, monkeypatch):
