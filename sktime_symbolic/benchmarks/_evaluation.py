@@ -87,7 +87,8 @@ def _checked_quantile_forecast(forecast, entry, dataset_name, contestant_name, h
     )
 
 
-def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, data_root=None) -> dict:
+def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, data_root=None,
+                        per_window=False) -> dict:
     """Train (if needed) and score one contestant on one data set.
 
     MASE of the median (seasonal period ``gluonts.time_feature.get_seasonality(freq)``), WQL
@@ -113,6 +114,9 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
         Rolling evaluation windows at the end of each series.
     data_root : str or Path, optional
         Used when ``dataset`` is a name.
+    per_window : bool, default False
+        Also return the scores of each test window (``per_window``, see below), for paired
+        comparisons of two contestants on the same windows.
 
     Returns
     -------
@@ -122,7 +126,10 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
         forecast, for sktime forecasters without ``capability:pred_int``), ``MASE``, ``WQL``,
         ``sMAPE``, ``n_series``, ``MASE_n_scored``, ``MASE_n_excluded``, ``sMAPE_n_scored``,
         ``sMAPE_n_excluded``, ``prediction_length``, ``windows``, ``wall_time_s`` (training plus
-        forecasting).
+        forecasting). With ``per_window``, also ``per_window``: a DataFrame with one row per test
+        window (series by series) and columns ``MASE`` (NaN where undefined), ``quantile_loss``
+        (the quantile losses summed over levels and steps) and ``abs_target`` (the summed absolute
+        values), so that WQL is ``quantile_loss.sum() / abs_target.sum() / len(levels)``.
 
     Examples
     --------
@@ -134,7 +141,7 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     >>> round(float(row["WQL"]), 6)
     0.0
     """
-    from gluonts.ev.metrics import MASE, SMAPE, MeanWeightedSumQuantileLoss
+    from gluonts.ev.metrics import MASE, SMAPE, MeanWeightedSumQuantileLoss, SumAbsoluteLabel, SumQuantileLoss
     from gluonts.model.evaluation import evaluate_forecasts
     from gluonts.time_feature import get_seasonality
 
@@ -163,20 +170,22 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     metrics = [MASE(), MeanWeightedSumQuantileLoss(quantile_levels=QUANTILE_LEVELS), SMAPE()]
     season = get_seasonality(dataset.freq)
     scores = evaluate_forecasts(forecasts, test_data=test_data, metrics=metrics, seasonality=season, batch_size=5000)
-    # per window, to find the windows the aggregate left out (masked as undefined by gluonts)
-    per_window = evaluate_forecasts(
-        forecasts, test_data=test_data, metrics=metrics, axis=1, seasonality=season, batch_size=5000
+    # per window, to find the windows the aggregate left out (masked as undefined by gluonts), and
+    # the sums that paired comparisons of two contestants resample
+    window_metrics = metrics + [SumQuantileLoss(q) for q in QUANTILE_LEVELS] + [SumAbsoluteLabel()]
+    window_scores = evaluate_forecasts(
+        forecasts, test_data=test_data, metrics=window_metrics, axis=1, seasonality=season, batch_size=5000
     )
     row = {"dataset": dataset.name, "model": contestant.name, "quantiles": contestant.quantile_source}
     row.update({short: float(scores[long].iloc[0]) for long, short in METRIC_NAMES.items()})
     row["n_series"] = len(dataset)
     for long, short in ((key, METRIC_NAMES[key]) for key in ("MASE[0.5]", "sMAPE[0.5]")):
-        excluded = per_window[long].isna().to_numpy()
+        excluded = window_scores[long].isna().to_numpy()
         row[f"{short}_n_scored"] = int((~excluded).sum())
         row[f"{short}_n_excluded"] = int(excluded.sum())
         if excluded.any():
             names = [f"{entry.get('item_id')!r} (forecast from {start})"
-                     for entry, start, out in zip(inputs, per_window.index.get_level_values(-1), excluded) if out]
+                     for entry, start, out in zip(inputs, window_scores.index.get_level_values(-1), excluded) if out]
             warnings.warn(
                 f"dataset {dataset.name!r}, model {contestant.name!r}: {short} is undefined for {len(names)} of "
                 f"{len(excluded)} test windows, left out of its mean ({_UNDEFINED[short]}): "
@@ -185,6 +194,10 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
                 stacklevel=2,
             )
     row.update(prediction_length=h, windows=windows, wall_time_s=wall_time)
+    if per_window:
+        loss = sum(window_scores[f"sum_quantile_loss[{q}]"].to_numpy() for q in QUANTILE_LEVELS)
+        row["per_window"] = pd.DataFrame({"MASE": window_scores["MASE[0.5]"].to_numpy(), "quantile_loss": loss,
+                                          "abs_target": window_scores["sum_absolute_label"].to_numpy()})
     return row
 
 
