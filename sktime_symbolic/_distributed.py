@@ -163,8 +163,10 @@ def forecast_sharded(shards, payload, horizon, levels, batch_size, season=None, 
 
     Returns
     -------
-    list of np.ndarray
-        One array (shard size, len(levels), horizon) per shard, in order.
+    iterable of np.ndarray
+        One array (shard size, len(levels), horizon) per shard, in order. Without a backend, a
+        generator: each shard is forecast when its result is taken, so a caller that keeps only
+        what it needs of each holds one shard's quantiles at a time.
     """
     from sktime.utils.parallel import parallelize
 
@@ -172,4 +174,6 @@ def forecast_sharded(shards, payload, horizon, levels, batch_size, season=None, 
             "batch_size": int(batch_size), "season": season}
     shards = tqdm((PackedShard.pack(shard) for shard in shards), total=n_shards, desc="forecast", unit="shard",
                   disable=True if n_shards is not None and n_shards < 2 else None)
-    return list(parallelize(_forecast_shard, shards, meta=meta, backend=backend, backend_params=backend_params))
+    if backend is None:
+        return (_forecast_shard(shard, meta) for shard in shards)
+    return parallelize(_forecast_shard, shards, meta=meta, backend=backend, backend_params=backend_params)

@@ -402,8 +402,9 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         ``values`` has one row per (series, time point), series by series, and one column per
         level. The series go to the model in contiguous shards of ``SHARD_BATCHES * batch_size``
         series on the ``backend:parallel`` config (:mod:`sktime_symbolic._distributed`); each
-        shard's quantiles are cut to ``fh`` as it comes back, so no array of all series at the
-        longest horizon and every level is ever held.
+        shard's quantiles are cut to ``fh`` as it comes back. In process (no backend) the shards
+        are forecast one at a time as they are taken, so predict's working memory is one shard's,
+        whatever the panel; a backend returns every shard's quantiles together.
         """
         y = self._cur_y
         keys, rows, lasts = self._cur_layout  # validated by fit / update
@@ -425,12 +426,11 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
                                    config["backend:parallel:params"], n_shards=len(bounds))
         m = len(fh_abs)
         values = np.empty((len(rows) * m, len(levels)))
-        for k, (start, stop) in enumerate(bounds):
+        for (start, stop), quantiles in zip(bounds, results):
             cols = np.stack([by_end[last] for last in lasts[start:stop]])
             # (series, levels, fh) -> one row per (series, time point); y is univariate (sktime vectorizes columns)
-            picked = np.take_along_axis(results[k], cols[:, None, :], axis=2)
+            picked = np.take_along_axis(quantiles, cols[:, None, :], axis=2)
             values[start * m:stop * m] = picked.transpose(0, 2, 1).reshape(-1, len(levels))
-            results[k] = None
         return values, keys, pd.Index(fh_abs.to_pandas())
 
     def _index(self, keys, fh_abs):
