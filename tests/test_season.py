@@ -19,7 +19,7 @@ from sktime_symbolic.model.finetune import SeriesWindows
 from sktime_symbolic.model.codec import codec_from_config
 from sktime_symbolic.model.encoder import QuantileEncoder
 from sktime_symbolic.model.pipeline import QuantilePipeline
-from sktime_symbolic.model.pretrain import QuantileLM, PoolWindows, WindowStream, batch_maker, load_or_make_short_pool
+from sktime_symbolic.model.pretrain import QuantileLM, PoolWindows, WindowStream, batch_maker
 from sktime_symbolic.synthetic import CalendarSeasonal, ShortHistories
 
 SEASONAL_NAIVE, SEASONAL_DRIFT, SES, DAMPED, THETA, DETECTED = range(N_EXPERTS)
@@ -227,15 +227,6 @@ def test_short_histories_are_whole_series_with_their_own_trend(season_pipeline):
     assert not batch["observed"].all() and batch["observed"][:, :4].all()
     with pytest.raises(ValueError, match="short histories"):
         PoolWindows(pool, 128, 16, history_prob=0.5)
-
-
-def test_a_pool_of_longer_whole_histories_is_drawn_in_its_range_and_stored(tmp_path):
-    path = tmp_path / "history_pool_40-200_seed0.npz"
-    series, n_context, seasons = load_or_make_short_pool(path, 300, seed=0, context_range=(40, 200))
-    assert path.is_file() and series.shape == (300, 200 + 64)
-    assert n_context.min() >= 40 and n_context.max() <= 200 and n_context.max() > 60
-    stored = load_or_make_short_pool(path, 100, seed=0, context_range=(40, 200))
-    np.testing.assert_array_equal(stored[0], series)
 
 
 def test_adapters_tell_the_model_the_season_of_the_frequency(season_pipeline, monkeypatch):

@@ -151,15 +151,15 @@ def load_or_make_calendar_pool(path, n, seed, length=POOL_LENGTH) -> tuple[np.nd
     return series.astype(np.float32), seasons
 
 
-def load_or_make_short_pool(path, n, seed, context_range=SHORT_CONTEXT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(series, n_context, seasons)`` of :class:`~sktime_symbolic.synthetic.ShortHistories` with contexts
-    of ``context_range`` values, stored once at ``path`` (npz) like the main pool."""
+def load_or_make_short_pool(path, n, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(series, n_context, seasons)`` of :class:`~sktime_symbolic.synthetic.ShortHistories`, stored once
+    at ``path`` (npz) like the main pool."""
     path = Path(path)
     if path.is_file():
         with np.load(path) as data:
             if data["series"].shape[0] >= n:
                 return data["series"], data["n_context"], data["seasons"]
-    series, n_context, seasons = ShortHistories(context_range).generate_histories(np.arange(n), seed=seed)
+    series, n_context, seasons = ShortHistories().generate_histories(np.arange(n), seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, series=series.astype(np.float32), n_context=n_context, seasons=seasons)
     return series.astype(np.float32), n_context, seasons
@@ -445,7 +445,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
              init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
-             season_noise_prob=0.0, history_prob=0.0, history_range=SHORT_CONTEXT):
+             season_noise_prob=0.0, history_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -455,9 +455,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     checkpoint (optimiser state) is gone. ``calendar_prob`` is the share of training windows
     drawn from calendar-season series (:class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
     told their season), ``short_prob`` the share of short windows, ``history_prob`` the share of whole
-    histories (:class:`~sktime_symbolic.synthetic.ShortHistories` of ``history_range`` values; their
-    validation loss is on histories of the default 10-60 values whatever the range, so that runs
-    compare), ``season_noise_prob`` the
+    short histories (:class:`~sktime_symbolic.synthetic.ShortHistories`), ``season_noise_prob`` the
     share told a random calendar season instead (:class:`PoolWindows`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -471,10 +469,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                           POOL_SEED)
     val_calendar = load_or_make_calendar_pool(pool_dir / f"val_calendar_pool_seed{POOL_SEED}.npz", 2000,
                                               POOL_SEED + 1)
-    history_range = tuple(int(v) for v in history_range)
-    range_tag = "" if history_range == SHORT_CONTEXT else f"_{history_range[0]}-{history_range[1]}"
-    histories = load_or_make_short_pool(pool_dir / f"history_pool{range_tag}_seed{POOL_SEED}.npz", SHORT_POOL_SIZE,
-                                        POOL_SEED, history_range)
+    histories = load_or_make_short_pool(pool_dir / f"history_pool_seed{POOL_SEED}.npz", SHORT_POOL_SIZE, POOL_SEED)
     val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool_seed{POOL_SEED}.npz", 2000, POOL_SEED + 1)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
@@ -547,8 +542,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "calendar_prob": calendar_prob,
                                                                             "short_prob": short_prob,
                                                                             "season_noise_prob": season_noise_prob,
-                                                                            "history_prob": history_prob,
-                                                                            "history_range": list(history_range)},
+                                                                            "history_prob": history_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows, "
                     "ShortHistories for a share history_prob); "
@@ -604,17 +598,14 @@ def main(argv=None):
     parser.add_argument("--season-noise-prob", type=float, default=0.0,
                         help="share of training windows told a random calendar season instead of their own")
     parser.add_argument("--history-prob", type=float, default=0.0,
-                        help="share of training windows that are whole short histories, told their season")
-    parser.add_argument("--history-range", type=lambda text: tuple(int(v) for v in text.split(",")), default=SHORT_CONTEXT,
-                        help="shortest and longest whole history, e.g. 10,300 (default 10,60)")
+                        help="share of training windows that are whole short histories (10-60 values), told their season")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
-             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob,
-             history_range=args.history_range)
+             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob)
 
 
 if __name__ == "__main__":
