@@ -403,8 +403,8 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
         level. The series go to the model in contiguous shards of ``SHARD_BATCHES * batch_size``
         series on the ``backend:parallel`` config (:mod:`sktime_symbolic._distributed`); each
         shard's quantiles are cut to ``fh`` as it comes back. In process (no backend) the shards
-        are forecast one at a time as they are taken, so predict's working memory is one shard's,
-        whatever the panel; a backend returns every shard's quantiles together.
+        are forecast one at a time as they are taken, so the loop holds one shard's quantiles; a
+        backend returns every shard's quantiles together.
         """
         y = self._cur_y
         keys, rows, lasts = self._cur_layout  # validated by fit / update
