@@ -110,9 +110,10 @@ def main(argv=None):
     for spec in args.model:
         name, _, path = spec.partition("=")
         models[name] = path or name
+    sets = [s for s in args.sets.split(",") if s]
     rows, windows = [], {}
     for name, model_name in models.items():
-        model_rows, windows[name] = panel_scores(name, model_name, [s for s in args.sets.split(",") if s])
+        model_rows, windows[name] = panel_scores(name, model_name, sets)
         rows += model_rows
     first, *others = list(models)
     paired = [{"model": name, "against": first, "set": dataset,

@@ -171,8 +171,9 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     season = get_seasonality(dataset.freq)
     scores = evaluate_forecasts(forecasts, test_data=test_data, metrics=metrics, seasonality=season, batch_size=5000)
     # per window, to find the windows the aggregate left out (masked as undefined by gluonts), and
-    # the sums that paired comparisons of two contestants resample
-    window_metrics = metrics + [SumQuantileLoss(q) for q in QUANTILE_LEVELS] + [SumAbsoluteLabel()]
+    # with per_window the sums that paired comparisons of two contestants resample
+    sums = [SumQuantileLoss(q) for q in QUANTILE_LEVELS] + [SumAbsoluteLabel()] if per_window else []
+    window_metrics = metrics + sums
     window_scores = evaluate_forecasts(
         forecasts, test_data=test_data, metrics=window_metrics, axis=1, seasonality=season, batch_size=5000
     )
