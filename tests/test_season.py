@@ -252,3 +252,27 @@ def test_adapters_tell_the_model_the_season_of_the_frequency(season_pipeline, mo
     assert told == [[12], [6], [0], [4]]
     with pytest.raises(ValueError, match="sp must be a positive integer"):
         SymbolicFMForecaster(sp=0).fit(y, fh=[1])
+
+
+def test_trend_breaks_make_the_horizon_depart_from_the_context_trend():
+    def departure(gen):
+        # share of histories whose horizon ends more than 3 residual spreads off the context's fitted line
+        series, n_context, _ = gen.generate_histories(np.arange(300), seed=0)
+        out = []
+        for row, n in zip(series, n_context):
+            end = int((~np.isnan(row)).sum())
+            t = np.arange(end)
+            slope, intercept = np.polyfit(t[:n], row[:n], 1)
+            spread = max(np.std(row[:n] - (slope * t[:n] + intercept)), 1e-12)
+            out.append(abs(row[end - 1] - (slope * (end - 1) + intercept)) > 3 * spread)
+        return np.mean(out)
+
+    assert departure(ShortHistories(trend_break_prob=1.0)) > 1.5 * departure(ShortHistories())
+    # no breaks asked for: the same series as before the option existed
+    np.testing.assert_array_equal(CalendarSeasonal(length=80, trend_break_prob=0.0).generate_at([3], seed=1),
+                                  CalendarSeasonal(length=80).generate_at([3], seed=1))
+    for bad in (-0.1, 1.5, True, "0.5"):
+        with pytest.raises(ValueError, match="trend_break_prob"):
+            CalendarSeasonal(length=80, trend_break_prob=bad)
+        with pytest.raises(ValueError, match="trend_break_prob"):
+            ShortHistories(trend_break_prob=bad)

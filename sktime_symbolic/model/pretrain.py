@@ -151,7 +151,7 @@ def load_or_make_calendar_pool(path, n, seed, length=POOL_LENGTH) -> tuple[np.nd
     return series.astype(np.float32), seasons
 
 
-def load_or_make_short_pool(path, n, seed) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_or_make_short_pool(path, n, seed, trend_break_prob=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(series, n_context, seasons)`` of :class:`~sktime_symbolic.synthetic.ShortHistories`, stored once
     at ``path`` (npz) like the main pool."""
     path = Path(path)
@@ -159,7 +159,8 @@ def load_or_make_short_pool(path, n, seed) -> tuple[np.ndarray, np.ndarray, np.n
         with np.load(path) as data:
             if data["series"].shape[0] >= n:
                 return data["series"], data["n_context"], data["seasons"]
-    series, n_context, seasons = ShortHistories().generate_histories(np.arange(n), seed=seed)
+    series, n_context, seasons = ShortHistories(trend_break_prob=trend_break_prob).generate_histories(
+        np.arange(n), seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, series=series.astype(np.float32), n_context=n_context, seasons=seasons)
     return series.astype(np.float32), n_context, seasons
@@ -445,7 +446,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
              init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
-             season_noise_prob=0.0, history_prob=0.0):
+             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -456,7 +457,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     drawn from calendar-season series (:class:`~sktime_symbolic.synthetic.CalendarSeasonal`,
     told their season), ``short_prob`` the share of short windows, ``history_prob`` the share of whole
     short histories (:class:`~sktime_symbolic.synthetic.ShortHistories`), ``season_noise_prob`` the
-    share told a random calendar season instead (:class:`PoolWindows`)."""
+    share told a random calendar season instead (:class:`PoolWindows`); ``trend_break_prob`` the share
+    of short histories whose trend changes slope (their pool is stored apart)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -465,12 +467,15 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                              progress=progress, n_jobs=pool_jobs)
     val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{POOL_SEED}.npy", 2000, POOL_SEED, stream=3,
                                  progress=progress, n_jobs=pool_jobs)
+    breaks = f"_breaks{trend_break_prob:g}" if trend_break_prob else ""
     calendar = load_or_make_calendar_pool(pool_dir / f"calendar_pool_seed{POOL_SEED}.npz", CALENDAR_POOL_SIZE,
                                           POOL_SEED)
     val_calendar = load_or_make_calendar_pool(pool_dir / f"val_calendar_pool_seed{POOL_SEED}.npz", 2000,
                                               POOL_SEED + 1)
-    histories = load_or_make_short_pool(pool_dir / f"history_pool_seed{POOL_SEED}.npz", SHORT_POOL_SIZE, POOL_SEED)
-    val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool_seed{POOL_SEED}.npz", 2000, POOL_SEED + 1)
+    histories = load_or_make_short_pool(pool_dir / f"history_pool{breaks}_seed{POOL_SEED}.npz", SHORT_POOL_SIZE,
+                                        POOL_SEED, trend_break_prob)
+    val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool{breaks}_seed{POOL_SEED}.npz", 2000,
+                                            POOL_SEED + 1, trend_break_prob)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
     if resume:
@@ -542,7 +547,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "calendar_prob": calendar_prob,
                                                                             "short_prob": short_prob,
                                                                             "season_noise_prob": season_noise_prob,
-                                                                            "history_prob": history_prob},
+                                                                            "history_prob": history_prob,
+                                                                            "trend_break_prob": trend_break_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows, "
                     "ShortHistories for a share history_prob); "
@@ -599,13 +605,16 @@ def main(argv=None):
                         help="share of training windows told a random calendar season instead of their own")
     parser.add_argument("--history-prob", type=float, default=0.0,
                         help="share of training windows that are whole short histories (10-60 values), told their season")
+    parser.add_argument("--trend-break-prob", type=float, default=0.0,
+                        help="share of short histories whose trend changes slope")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
              args.val_every, accelerator=args.accelerator, progress=not args.no_progress,
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
-             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob)
+             short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob,
+             trend_break_prob=args.trend_break_prob)
 
 
 if __name__ == "__main__":

@@ -63,3 +63,10 @@ class IndexedGenerator:
     def generate(self, n: int, seed: int = 0, start: int = 0) -> np.ndarray:
         """Series with indices ``start .. start + n - 1``, shape ``(n, length)``."""
         return self.generate_at(np.arange(start, start + check_count(n)), seed=seed)
+
+
+def check_probability(value, name: str) -> float:
+    """``value`` as a float in [0, 1], else a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+    return float(value)

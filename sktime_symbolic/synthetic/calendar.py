@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._seeding import IndexedGenerator, check_indices, check_seed, sample_rng, stream_id
+from ._seeding import IndexedGenerator, check_indices, check_probability, check_seed, sample_rng, stream_id
 
 #: (season a forecaster is told, weight): quarterly, daily, monthly, hourly, weekly, yearly (no season)
 CALENDAR_SEASONS = ((4, 0.2), (7, 0.15), (12, 0.25), (24, 0.15), (52, 0.05), (1, 0.2))
@@ -37,6 +37,10 @@ class CalendarSeasonal(IndexedGenerator):
         Values per series.
     seasons : tuple of (int, float), default=CALENDAR_SEASONS
         The season lengths drawn and their weights (seasons with a second, longer cycle: 24 and 7).
+    trend_break_prob : float, default=0.0
+        Share of series whose trend changes slope once or twice at random times, often after the
+        point where a forecast would start: a trend that held over the history need not hold over
+        the horizon, so a model trained on them learns how far to extrapolate one.
 
     Examples
     --------
@@ -50,7 +54,7 @@ class CalendarSeasonal(IndexedGenerator):
 
     _stream = stream_id("calendar")
 
-    def __init__(self, length: int = 640, seasons=CALENDAR_SEASONS):
+    def __init__(self, length: int = 640, seasons=CALENDAR_SEASONS, trend_break_prob: float = 0.0):
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 2:
             raise ValueError(f"length must be an integer >= 2, got {length!r}")
         self.length = int(length)
@@ -59,6 +63,7 @@ class CalendarSeasonal(IndexedGenerator):
             raise ValueError(f"seasons must be (season, weight) pairs of {sorted(_SECOND_CYCLE)} with positive "
                              f"total weight, got {seasons!r}")
         self.seasons = tuple((int(s), float(w)) for s, w in seasons)
+        self.trend_break_prob = check_probability(trend_break_prob, "trend_break_prob")
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series of the given indices, shape ``(len(indices), length)``."""
@@ -85,6 +90,8 @@ class CalendarSeasonal(IndexedGenerator):
             if second and rng.random() < 0.5:
                 pattern += rng.uniform(0.2, 0.8) * self._cycle(rng, second, t)
         trend = self._trend(rng, n)
+        if self.trend_break_prob and rng.random() < self.trend_break_prob:
+            trend = trend + self._breaks(rng, n)
         noise_scale = rng.uniform(0.02, 0.4)
         noise = rng.standard_normal(n)
         if rng.random() < 0.4:
@@ -114,6 +121,13 @@ class CalendarSeasonal(IndexedGenerator):
         cycle = cycle * (1 + drift)
         spread = cycle.std()
         return cycle / spread if spread > 0 else cycle
+
+    @staticmethod
+    def _breaks(rng, n) -> np.ndarray:
+        """One or two slope changes (on the trend's scale) at times in the last 70% of the series."""
+        t = np.arange(n, dtype=np.float64) / n
+        return sum(rng.normal(0, 3) * np.maximum(t - rng.uniform(0.3, 1.0), 0.0)
+                   for _ in range(int(rng.integers(1, 3))))
 
     @staticmethod
     def _trend(rng, n) -> np.ndarray:
@@ -147,6 +161,8 @@ class ShortHistories(IndexedGenerator):
         The shortest and longest context.
     max_horizon : int, default=64
         The longest horizon.
+    trend_break_prob : float, default=0.0
+        See :class:`CalendarSeasonal`.
 
     Examples
     --------
@@ -159,12 +175,13 @@ class ShortHistories(IndexedGenerator):
 
     _stream = stream_id("short_histories")
 
-    def __init__(self, context_range=(10, 60), max_horizon: int = 64):
+    def __init__(self, context_range=(10, 60), max_horizon: int = 64, trend_break_prob: float = 0.0):
         lo, hi = context_range
         if not (2 <= lo <= hi) or max_horizon < 1:
             raise ValueError(f"context_range must be (lo, hi) with 2 <= lo <= hi and max_horizon >= 1, got "
                              f"{context_range!r}, {max_horizon!r}")
         self.context_range, self.max_horizon = (int(lo), int(hi)), int(max_horizon)
+        self.trend_break_prob = check_probability(trend_break_prob, "trend_break_prob")
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series of the given indices, shape ``(len(indices), max context + max_horizon)``, NaN after each end."""
@@ -181,6 +198,7 @@ class ShortHistories(IndexedGenerator):
             rng = sample_rng(seed, self._stream, int(i))
             n = int(rng.integers(self.context_range[0], self.context_range[1] + 1))
             h = int(np.clip(round(n * rng.uniform(0.2, 0.6)), 4, self.max_horizon))
-            seasons[k], out[k, :n + h] = CalendarSeasonal(n + h, SHORT_SEASONS)._draw(rng)
+            seasons[k], out[k, :n + h] = CalendarSeasonal(n + h, SHORT_SEASONS,
+                                                               self.trend_break_prob)._draw(rng)
             n_context[k] = n
         return out, n_context, seasons

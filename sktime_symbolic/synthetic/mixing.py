@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ._seeding import check_indices, check_seed, sample_rng, stream_id
+from ._seeding import check_indices, check_probability, check_seed, sample_rng, stream_id
 
 __all__ = ["SyntheticMixture"]
 
@@ -87,8 +87,7 @@ class SyntheticMixture:
                              f"({shortest}), got {self.min_length}, {self.max_length}")
         for name, value in (("mixup_prob", mixup_prob), ("missing_prob", missing_prob),
                             ("max_missing_fraction", max_missing_fraction)):
-            if not (isinstance(value, numbers.Real) and 0.0 <= value <= 1.0):
-                raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+            check_probability(value, name)
         if not isinstance(mixup_max_components, numbers.Integral) or mixup_max_components < 2:
             raise ValueError(f"mixup_max_components must be an integer >= 2, got {mixup_max_components!r}")
         if not (isinstance(mixup_alpha, numbers.Real) and mixup_alpha > 0):
