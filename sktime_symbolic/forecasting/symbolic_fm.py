@@ -24,6 +24,14 @@ from sktime_symbolic.model.experts import season_length
 from sktime_symbolic.model.pipeline import DEFAULT_MODEL, QuantilePipeline
 
 
+def _codes_dtype(n_categories: int):
+    """The smallest signed integer type that holds codes of ``n_categories`` and -1, as pandas stores them."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_categories < np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 def _instance_levels(index: pd.MultiIndex):
     """Levels naming a series; a scalar for panels, so that their keys are scalars as in sktime."""
     return 0 if index.nlevels == 2 else list(range(index.nlevels - 1))
@@ -439,10 +447,12 @@ class SymbolicFMForecaster(PipelinePickling, BaseForecaster):
             return fh_abs
         instances = pd.MultiIndex.from_tuples(keys) if isinstance(keys[0], tuple) else pd.Index(keys)
         m = len(fh_abs)
-        levels = [instances.get_level_values(i) for i in range(instances.nlevels)]
-        codes = [pd.factorize(level)[0].repeat(m) for level in levels]
-        codes.append(np.tile(np.arange(m), len(instances)))
-        uniques = [pd.factorize(level)[1] for level in levels] + [fh_abs]
+        factorized = [pd.factorize(instances.get_level_values(i)) for i in range(instances.nlevels)]
+        # codes built in the dtype pandas keeps them in, so that the index of a large panel is
+        # made without int64 copies several times its own size
+        codes = [codes.astype(_codes_dtype(len(uniques))).repeat(m) for codes, uniques in factorized]
+        codes.append(np.tile(np.arange(m, dtype=_codes_dtype(m)), len(instances)))
+        uniques = [uniques for _, uniques in factorized] + [fh_abs]
         return pd.MultiIndex(levels=uniques, codes=codes, names=list(self._cur_y.index.names),
                              verify_integrity=False)
 
