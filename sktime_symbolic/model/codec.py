@@ -125,8 +125,12 @@ def merge_short_pieces(lengths, offsets, min_lens):
     return out[:count], new_offsets
 
 
+#: the window over which :func:`motif_copy` scores a lag, and the most lags it tries
+MOTIF_WINDOW, MOTIF_MAX_LAGS = 64, 6
+
+
 @njit(cache=True)
-def motif_copy(x, lengths, codes, horizon, window=64, max_lags=6):
+def motif_copy(x, lengths, codes, horizon, window=MOTIF_WINDOW, max_lags=MOTIF_MAX_LAGS):
     """In-context motif matching: the context's own continuation after earlier occurrences of
     its last symbols, as two candidate paths of ``horizon`` values.
 
@@ -434,8 +438,10 @@ class PieceCodec:
         tokens = TokenBatch(features=features, symbols=symbols, lags=lags, valid=valid, last=lasts, loc=loc,
                             scale=scale)
         if copy_length:
-            copies = [motif_copy(x, lengths[offsets[i]:offsets[i + 1]], s, int(copy_length))
-                      for i, (x, s) in enumerate(zip(chains, sym_rows))]
+            # every argument given: a call that leaves numba to fill defaults takes its slow
+            # dispatch path, about 80 times the kernel's own cost here
+            copies = [motif_copy(x, lengths[offsets[i]:offsets[i + 1]], s, int(copy_length), MOTIF_WINDOW,
+                                 MOTIF_MAX_LAGS) for i, (x, s) in enumerate(zip(chains, sym_rows))]
             tokens["copy"] = np.clip(np.stack([c[0] for c in copies]), -self.clip, self.clip).astype(np.float32)
             tokens["copy_quality"] = np.stack([c[1] for c in copies]).astype(np.float32)
         if season_extras is not None:
