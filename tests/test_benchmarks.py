@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from gluonts.model.forecast import QuantileForecast
+from sktime.forecasting.naive import NaiveForecaster
 
 from sktime_symbolic.benchmarks import (
     QUANTILE_LEVELS,
@@ -337,11 +338,47 @@ def test_stat_ensemble_is_registered_with_the_season_and_a_capped_context():
     assert "stat_ensemble" in list_contestants()
     contestant = make_contestant("stat_ensemble", "h", 48)
     assert isinstance(contestant, MeanEnsembleContestant) and contestant.max_context == 2500
-    forecasters = [m.forecaster for m in contestant.members]
+    # each member falls back to seasonal naive where it cannot fit a series
+    chains = [m.forecaster.forecasters for m in contestant.members]
+    forecasters = [chain[0][1] for chain in chains]
     assert [type(f).__name__ for f in forecasters] == [
         "StatsForecastAutoETS", "StatsForecastAutoARIMA", "StatsForecastAutoCES", "StatsForecastAutoTheta"]
     assert [f.get_params().get("season_length", f.get_params().get("sp")) for f in forecasters] == [24] * 4
+    assert all(len(chain) == 2 and chain[1][1].get_params()["sp"] == 24 for chain in chains)
     assert forecasters[3].model == "DOTM" and all(m.quantiles for m in contestant.members)
+    assert [m.name for m in contestant.members] == ["autoets", "autoarima", "autoces", "dotm"]
+    assert not any(m.panel for m in contestant.members)  # a failure replaces a member on that series alone
+
+
+class _FailsOnShortSeries(NaiveForecaster):
+    """A forecaster that cannot fit series of fewer than 6 values (as AutoCES cannot fit some)."""
+
+    def _fit(self, y, X=None, fh=None):
+        if len(y) < 6:
+            raise RuntimeError("no model able to be fitted")
+        return super()._fit(y, X, fh)
+
+
+def test_an_ensemble_member_falls_back_where_it_cannot_fit_and_names_the_series():
+    from sktime.forecasting.compose import FallbackForecaster
+    from sktime_symbolic.benchmarks import MeanEnsembleContestant, SktimeContestant
+
+    entries = [{"item_id": "short", "start": pd.Period("2020-01-01", "D"), "target": np.array([1.0, 2.0, 3.0, 4.0])},
+               {"item_id": "long", "start": pd.Period("2020-01-01", "D"), "target": np.arange(8.0)}]
+    chain = FallbackForecaster([("picky", _FailsOnShortSeries(strategy="mean")),
+                                ("last", NaiveForecaster(strategy="last"))])
+    members = [SktimeContestant(chain, name="picky", quantiles=False, panel=False),
+               SktimeContestant(NaiveForecaster(strategy="last"), name="last", quantiles=False)]
+    ensemble = MeanEnsembleContestant(members)
+    with pytest.warns(UserWarning, match=r"picky: fell back on 1 of 2 series: 'short' \(picky at fit: no model"):
+        forecasts = ensemble.predict(entries, "D", 2)
+    # the short series: both members forecast the last value; the long one: mean 3.5 and last 7
+    assert forecasts[0].quantile(0.5).tolist() == [4.0, 4.0] and forecasts[1].quantile(0.5).tolist() == [5.25, 5.25]
+    assert list(ensemble.fallbacks_) == ["short"] and "no model able to be fitted" in ensemble.fallbacks_["short"][0]
+    dataset = ForecastingDataset("toy", "D", 2, [dict(e, target=np.append(e["target"], [0.0, 0.0])) for e in entries])
+    with pytest.warns(UserWarning, match="fell back"):
+        row = evaluate_contestant(ensemble, dataset)
+    assert row["n_fallback_series"] == 1
 
 
 def test_mean_ensemble_averages_quantiles_on_the_capped_context():

@@ -100,12 +100,21 @@ def _sktime_forecast_one(entry, meta):
         forecaster = _fit_clone(forecaster, y, fh)
         if meta["quantiles"]:
             quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS)).to_numpy(dtype=np.float64).T
-            return quantiles, quantiles[_MEDIAN]
-        point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
+            point = quantiles[_MEDIAN]
+        else:
+            point = forecaster.predict().to_numpy(dtype=np.float64).ravel()
+            # point forecasters enter WQL with every quantile equal to the point
+            quantiles = np.tile(point, (len(QUANTILE_LEVELS), 1))
     except Exception as error:  # say which series broke the forecaster
         raise RuntimeError(f"{type(forecaster).__name__} failed on series {entry.get('item_id')!r}: {error}") from error
-    # point forecasters enter WQL with every quantile equal to the point
-    return np.tile(point, (len(QUANTILE_LEVELS), 1)), point
+    return quantiles, point, _fallback_failures(forecaster)
+
+
+def _fallback_failures(forecaster) -> list[str]:
+    """What failed before sktime's ``FallbackForecaster`` found a forecaster that works (empty otherwise)."""
+    raised = getattr(forecaster, "exceptions_raised_", None) or {}
+    return [f"{failure['forecaster_name']} at {failure['failed_at_step']}: {failure['exception']}"
+            for failure in raised.values()]
 
 
 class SktimeContestant(Contestant):
@@ -141,6 +150,13 @@ class SktimeContestant(Contestant):
     panel : bool, optional
         Fit one clone on all series as a panel (True) or one clone per series (False).
         Default: True when the forecaster's ``y_inner_mtype`` accepts a panel.
+
+    Attributes
+    ----------
+    fallbacks_ : dict
+        After :meth:`predict`: the series (by ``item_id``) on which a forecaster wrapped in
+        sktime's ``FallbackForecaster`` failed, each with what failed (forecaster, step, error);
+        they are also named in a ``UserWarning``. Empty when nothing fell back.
 
     Examples
     --------
@@ -182,14 +198,16 @@ class SktimeContestant(Contestant):
                 [np.full(len(target), i), index], names=["series", "time"])))
         fh = np.arange(1, prediction_length + 1)
         forecaster = _fit_clone(self.forecaster, pd.concat(frames), fh)
+        # one fit for the panel: a fallback replaced the forecaster on every series
+        failures = _fallback_failures(forecaster)
         if self.quantiles:
             quantiles = forecaster.predict_quantiles(alpha=list(QUANTILE_LEVELS))
             levels = [quantiles.xs(i, level="series").to_numpy(dtype=np.float64).T for i in range(len(inputs))]
-            return [(values, values[_MEDIAN]) for values in levels]
+            return [(values, values[_MEDIAN], failures) for values in levels]
         point = forecaster.predict()
         points = [point.xs(i, level="series").to_numpy(dtype=np.float64).ravel() for i in range(len(inputs))]
         # point forecasters enter WQL with every quantile equal to the point
-        return [(np.tile(values, (len(QUANTILE_LEVELS), 1)), values) for values in points]
+        return [(np.tile(values, (len(QUANTILE_LEVELS), 1)), values, failures) for values in points]
 
     def predict(self, inputs, freq, prediction_length):
         from gluonts.model.forecast import QuantileForecast
@@ -208,8 +226,14 @@ class SktimeContestant(Contestant):
                 backend=config.get("backend:parallel"),
                 backend_params=config.get("backend:parallel:params"),
             )
+        self.fallbacks_ = {entry.get("item_id", i): failures
+                           for i, (entry, (_, _, failures)) in enumerate(zip(inputs, results)) if failures}
+        if self.fallbacks_:
+            named = [f"{item!r} ({'; '.join(failures)})" for item, failures in self.fallbacks_.items()]
+            warnings.warn(f"{self.name}: fell back on {len(named)} of {len(inputs)} series: " + ", ".join(named[:10])
+                          + (", ..." if len(named) > 10 else ""), UserWarning, stacklevel=2)
         forecasts = []
-        for entry, (quantiles, point) in zip(inputs, results):
+        for entry, (quantiles, point, _) in zip(inputs, results):
             if quantiles.shape[-1] != point.shape[-1]:
                 raise ValueError(
                     f"{self.name}: quantile and point forecasts differ in length for series {entry.get('item_id')!r}"
@@ -298,7 +322,9 @@ class MeanEnsembleContestant(Contestant):
     Every member forecasts every series (the harness' levels q = 0.1..0.9 and the mean);
     the ensemble's quantile at level q is the mean of the members' quantiles at q (quantile
     averaging), its mean the mean of their means. A member that fails on a series fails the
-    ensemble, with the member's message.
+    ensemble, with the member's message; a member that should stand in for another on such a
+    series says so itself (sktime's ``FallbackForecaster``, as :func:`stat_ensemble <_stat_ensemble>`
+    does), and the series it fell back on are collected in ``fallbacks_``.
 
     Parameters
     ----------
@@ -353,10 +379,13 @@ class MeanEnsembleContestant(Contestant):
         inputs = list(inputs)
         levels = np.zeros((len(inputs), len(_FORECAST_KEYS), prediction_length))
         context = self._context(inputs)
+        self.fallbacks_ = {}
         for member in self.members:
             for i, forecast in enumerate(member.predict(context, freq, prediction_length)):
                 levels[i, :-1] += np.stack([np.asarray(forecast.quantile(q), dtype=np.float64) for q in QUANTILE_LEVELS])
                 levels[i, -1] += np.asarray(forecast.mean, dtype=np.float64)
+            for item, failures in getattr(member, "fallbacks_", {}).items():
+                self.fallbacks_.setdefault(item, []).extend(failures)
         levels /= len(self.members)
         return [
             QuantileForecast(values, start_date=_forecast_start(entry), forecast_keys=_FORECAST_KEYS,
@@ -426,6 +455,8 @@ def _autoets_statsmodels(freq, h):
 
 
 def _stat_ensemble(freq, h):
+    from sktime.forecasting.compose import FallbackForecaster
+    from sktime.forecasting.naive import NaiveForecaster
     from sktime.forecasting.statsforecast import (
         StatsForecastAutoARIMA,
         StatsForecastAutoCES,
@@ -439,15 +470,23 @@ def _stat_ensemble(freq, h):
     # Quantiles are averaged level by level (MeanEnsembleContestant), from each member's intervals.
     # The members see the last 2,500 values of a series (AutoGluon's cap for its statistical models):
     # AutoARIMA's search on the 17,420 hourly values of an ETTh column would take minutes per series.
+    # A member that cannot fit a series (AutoCES finds no admissible model on some) is replaced
+    # there by seasonal naive, as statsforecast's own fallback_model does, through sktime's
+    # FallbackForecaster; the series are counted in the results (n_fallback_series) and named. The
+    # chain is fitted series by series (panel=False), so that one series' failure replaces the
+    # member on that series alone.
     season = _season(freq)
-    members = [
-        StatsForecastAutoETS(season_length=season),
-        StatsForecastAutoARIMA(sp=season),
-        StatsForecastAutoCES(season_length=season),
-        StatsForecastAutoTheta(season_length=season, model="DOTM"),
-    ]
+    members = {
+        "autoets": StatsForecastAutoETS(season_length=season),
+        "autoarima": StatsForecastAutoARIMA(sp=season),
+        "autoces": StatsForecastAutoCES(season_length=season),
+        "dotm": StatsForecastAutoTheta(season_length=season, model="DOTM"),
+    }
+    fallback = NaiveForecaster(strategy="last", sp=season)
     return MeanEnsembleContestant(
-        [SktimeContestant(m, quantiles=True) for m in members], name="stat_ensemble", max_context=2500
+        [SktimeContestant(FallbackForecaster([(name, m), ("seasonal_naive", fallback)]), name=name, quantiles=True,
+                          panel=False) for name, m in members.items()],
+        name="stat_ensemble", max_context=2500,
     )
 
 

@@ -124,8 +124,9 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
         ``dataset``, ``model``, ``quantiles`` (where the quantiles come from: ``"model"``, the
         forecaster's own probabilistic forecast; ``"point"``, every quantile equal to the point
         forecast, for sktime forecasters without ``capability:pred_int``), ``MASE``, ``WQL``,
-        ``sMAPE``, ``n_series``, ``MASE_n_scored``, ``MASE_n_excluded``, ``sMAPE_n_scored``,
-        ``sMAPE_n_excluded``, ``prediction_length``, ``windows``, ``wall_time_s`` (training plus
+        ``sMAPE``, ``n_series``, ``n_fallback_series`` (series on which a forecaster fell back to
+        another, see :class:`SktimeContestant`), ``MASE_n_scored``, ``MASE_n_excluded``,
+        ``sMAPE_n_scored``, ``sMAPE_n_excluded``, ``prediction_length``, ``windows``, ``wall_time_s`` (training plus
         forecasting). With ``per_window``, also ``per_window``: a DataFrame with one row per test
         window (series by series) and columns ``MASE`` (NaN where undefined), ``quantile_loss``
         (the quantile losses summed over levels and steps) and ``abs_target`` (the summed absolute
@@ -180,6 +181,8 @@ def evaluate_contestant(contestant, dataset, prediction_length=None, windows=1, 
     row = {"dataset": dataset.name, "model": contestant.name, "quantiles": contestant.quantile_source}
     row.update({short: float(scores[long].iloc[0]) for long, short in METRIC_NAMES.items()})
     row["n_series"] = len(dataset)
+    # series on which a forecaster fell back to another (sktime's FallbackForecaster; named in a warning)
+    row["n_fallback_series"] = len(getattr(contestant, "fallbacks_", {}))
     for long, short in ((key, METRIC_NAMES[key]) for key in ("MASE[0.5]", "sMAPE[0.5]")):
         excluded = window_scores[long].isna().to_numpy()
         row[f"{short}_n_scored"] = int((~excluded).sum())
