@@ -43,7 +43,10 @@ def season_pipeline():
 
 
 @pytest.mark.parametrize("freq, season", [("M", 12), ("MS", 12), ("Q-DEC", 4), ("h", 24), ("D", 7), ("W-SUN", 52),
-                                          ("Y", 1), ("2h", 12), ("5h", 1), (None, 0), ("not a freq", 0)])
+                                          ("Y", 1), ("2h", 12), ("5h", 1), (None, 0), ("not a freq", 0),
+                                          # sub-hourly steps: the day, as GluonTS; the hour when the day is too long
+                                          ("30min", 48), ("15min", 96), ("7min", 1), ("min", 60), ("s", 60),
+                                          ("10s", 360)])
 def test_season_length_is_the_calendar_cycle_of_the_frequency(freq, season):
     assert season_length(freq) == season
 

@@ -45,23 +45,30 @@ _HOLT_ALPHAS = np.array([0.1, 0.3, 0.5, 0.8])
 _HOLT_BETAS = np.array([0.02, 0.1, 0.3])
 _HOLT_PHIS = np.array([0.8, 0.9, 0.98])
 
-# seasons by pandas offset name: the calendar cycle one step sits in (the daily cycle of hourly data,
-# the weekly one of daily data, the yearly one of weekly, monthly and quarterly data)
-_CALENDAR_SEASONS = {"S": 60, "T": 60, "MIN": 60, "H": 24, "D": 7, "B": 5, "W": 52, "M": 12, "MS": 12, "ME": 12,
-                     "SM": 24, "SMS": 24, "BM": 12, "BMS": 12, "BME": 12, "Q": 4, "QS": 4, "QE": 4, "BQ": 4,
-                     "BQS": 4, "BQE": 4, "A": 1, "AS": 1, "Y": 1, "YS": 1, "YE": 1, "BA": 1, "BY": 1, "BYS": 1,
-                     "BYE": 1}
+# calendar cycles by pandas offset name, longest first: the weekly cycle of daily data, the yearly one of
+# weekly, monthly and quarterly data, the daily one of hourly and sub-hourly data (as
+# gluonts.time_feature.get_seasonality), then the hour and the minute for steps of seconds or minutes
+# whose day would not fit the context
+_CALENDAR_CYCLES = {"S": (86400, 3600, 60), "T": (1440, 60), "MIN": (1440, 60), "H": (24,), "D": (7,), "B": (5,),
+                    "W": (52,), "M": (12,), "MS": (12,), "ME": (12,), "SM": (24,), "SMS": (24,), "BM": (12,),
+                    "BMS": (12,), "BME": (12,), "Q": (4,), "QS": (4,), "QE": (4,), "BQ": (4,), "BQS": (4,),
+                    "BQE": (4,), "A": (1,), "AS": (1,), "Y": (1,), "YS": (1,), "YE": (1,), "BA": (1,), "BY": (1,),
+                    "BYS": (1,), "BYE": (1,)}
 
 
 def season_length(freq) -> int:
     """The calendar season of a pandas frequency (``"H"`` -> 24, ``"D"`` -> 7, ``"M"`` -> 12, ``"Q"`` -> 4,
     ``"W"`` -> 52, yearly -> 1); a multiple divides it (``"6H"`` -> 4) and leaves 1 when it does not
-    divide. None or an unknown frequency gives 0: unknown, so the codec detects the season.
+    divide. Steps of minutes or seconds take the day, as ``gluonts.time_feature.get_seasonality`` does
+    (``"15min"`` -> 96), or the hour (then the minute) when the day is longer than :data:`MAX_SEASON`
+    steps. None or an unknown frequency gives 0: unknown, so the codec detects the season.
 
     Examples
     --------
     >>> season_length("M"), season_length("h"), season_length("W-SUN"), season_length("6H"), season_length(None)
     (12, 24, 52, 4, 0)
+    >>> season_length("30min"), season_length("5min"), season_length("min"), season_length("10s")
+    (48, 288, 60, 360)
     """
     if freq is None:
         return 0
@@ -77,11 +84,14 @@ def season_length(freq) -> int:
     except (ValueError, TypeError):
         return 0
     name = offset.name.split("-")[0].upper()
-    base = _CALENDAR_SEASONS.get(name)
-    if base is None:
+    cycles = _CALENDAR_CYCLES.get(name)
+    if cycles is None:
         return 0
     n = max(1, abs(int(offset.n)))
-    return base // n if base % n == 0 else 1
+    for cycle in cycles:
+        if cycle // n <= MAX_SEASON:
+            return cycle // n if cycle % n == 0 else 1
+    return 1
 
 
 def check_seasons(season, n_series: int) -> np.ndarray:
