@@ -14,6 +14,9 @@ forecasters are strong on: a short quarterly season with a trend (32 points, per
 horizon 8), a short yearly damped trend (16 points, horizon 6) and a monthly multiplicative
 season on a trend (the airline's shape: 120 points, horizon 18). A model whose
 ``predict_quantiles`` takes ``season=`` is told each shape's season.
+
+One random walk is one draw: :func:`random_walk_scores` scores the median on many seeded walks
+(``--walks``, default 300) against the last value, the walk's best forecast.
 """
 
 from __future__ import annotations
@@ -176,6 +179,39 @@ def run_shape_suite(model, context_length=252, prediction_length=48, seed=0, plo
     return pd.DataFrame(rows)
 
 
+def random_walk_scores(model, n_walks=300, context_length=252, prediction_length=48, seed=0) -> dict:
+    """Mean MASE of the model's median and of the last value on ``n_walks`` Gaussian random walks.
+
+    Each walk is scaled by the mean absolute step of its context (so MASE averages over walks of
+    equal weight), told the suite's hourly season (24) where the model takes one. Returns
+    ``model_mase``, ``naive_mase`` and ``share_worse`` (walks where the median's error exceeds the
+    last value's).
+
+    Examples
+    --------
+    >>> class Persistence:
+    ...     def predict_quantiles(self, context, prediction_length, quantile_levels):
+    ...         last = np.array([c[-1] for c in context])[:, None, None]
+    ...         q = np.broadcast_to(last, (len(context), len(quantile_levels), prediction_length))
+    ...         return q, q[:, 0]
+    >>> scores = random_walk_scores(Persistence(), n_walks=20)
+    >>> scores["model_mase"] == scores["naive_mase"], scores["share_worse"]
+    (True, 0.0)
+    """
+    walks = np.cumsum(np.random.default_rng([seed, 1]).normal(0.0, 1.0, (n_walks, context_length + prediction_length)),
+                      axis=1)
+    context, future = walks[:, :context_length], walks[:, context_length:]
+    told = {"season": [24] * n_walks} if "season" in inspect.signature(model.predict_quantiles).parameters else {}
+    quantiles, _ = model.predict_quantiles(list(context), prediction_length, quantile_levels=list(SUITE_LEVELS),
+                                           **told)
+    median = np.asarray(quantiles, dtype=float)[:, SUITE_LEVELS.index(0.5)]
+    scale = np.abs(np.diff(context, axis=1)).mean(axis=1)
+    model_mase = np.abs(future - median).mean(axis=1) / scale
+    naive_mase = np.abs(future - context[:, -1:]).mean(axis=1) / scale
+    return {"model_mase": float(model_mase.mean()), "naive_mase": float(naive_mase.mean()),
+            "share_worse": float(np.mean(model_mase > naive_mase))}
+
+
 def _plot(shapes, lower, median, upper, path):
     import matplotlib
 
@@ -210,13 +246,19 @@ def main(argv=None):
     parser.add_argument("--model", default="symbolic-piece", help="model name or saved-model directory")
     parser.add_argument("--out", default="shape_suite.png", help="output PNG path")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random walk and intermittent demand")
+    parser.add_argument("--walks", type=int, default=300, help="random walks scored by random_walk_scores (0: none)")
     args = parser.parse_args(argv)
 
     from sktime_symbolic.model import load_pretrained
 
-    table = run_shape_suite(load_pretrained(args.model), seed=args.seed, plot_path=args.out)
+    model = load_pretrained(args.model)
+    table = run_shape_suite(model, seed=args.seed, plot_path=args.out)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.round(4).to_string(index=False))
+    if args.walks:
+        scores = random_walk_scores(model, n_walks=args.walks, seed=args.seed)
+        print(f"{args.walks} random walks: MASE of the median {scores['model_mase']:.3f}, of the last value "
+              f"{scores['naive_mase']:.3f}; the median is worse on {scores['share_worse']:.0%} of them")
     print(f"wrote {args.out}")
 
 
