@@ -103,6 +103,15 @@ def make_shapes(context_length=252, prediction_length=48, seed=0) -> list[Shape]
     return shapes
 
 
+class Persistence:
+    """The last value at every step and level: naive, as a model of the suite's interface."""
+
+    def predict_quantiles(self, context, prediction_length, quantile_levels):
+        last = np.array([c[-1] for c in context], dtype=float)[:, None, None]
+        quantiles = np.broadcast_to(last, (len(context), len(quantile_levels), prediction_length))
+        return quantiles, quantiles[:, 0]
+
+
 def _seasonal_naive(context, season, prediction_length):
     last_season = context[-season:]
     return np.resize(last_season, prediction_length)
@@ -132,11 +141,6 @@ def run_shape_suite(model, context_length=252, prediction_length=48, seed=0, plo
 
     Examples
     --------
-    >>> class Persistence:
-    ...     def predict_quantiles(self, context, prediction_length, quantile_levels):
-    ...         last = np.array([c[-1] for c in context])[:, None, None]
-    ...         q = np.broadcast_to(last, (len(context), len(quantile_levels), prediction_length))
-    ...         return q, q[:, 0]
     >>> table = run_shape_suite(Persistence())
     >>> bool((table["model_mae"] == table["naive_mae"]).all())
     True
@@ -189,11 +193,6 @@ def random_walk_scores(model, n_walks=300, context_length=252, prediction_length
 
     Examples
     --------
-    >>> class Persistence:
-    ...     def predict_quantiles(self, context, prediction_length, quantile_levels):
-    ...         last = np.array([c[-1] for c in context])[:, None, None]
-    ...         q = np.broadcast_to(last, (len(context), len(quantile_levels), prediction_length))
-    ...         return q, q[:, 0]
     >>> scores = random_walk_scores(Persistence(), n_walks=20)
     >>> scores["model_mase"] == scores["naive_mase"], scores["share_worse"]
     (True, 0.0)
