@@ -20,7 +20,7 @@ from sktime_symbolic.model.codec import codec_from_config
 from sktime_symbolic.model.encoder import QuantileEncoder
 from sktime_symbolic.model.pipeline import QuantilePipeline
 from sktime_symbolic.model.pretrain import QuantileLM, PoolWindows, WindowStream, batch_maker
-from sktime_symbolic.synthetic import CalendarSeasonal, RandomWalks, ShortHistories
+from sktime_symbolic.synthetic import CalendarSeasonal, ShortHistories
 
 SEASONAL_NAIVE, SEASONAL_DRIFT, SES, DAMPED, THETA, DETECTED = range(N_EXPERTS)
 
@@ -282,29 +282,3 @@ def test_trend_breaks_make_the_horizon_depart_from_the_context_trend():
             CalendarSeasonal(length=80, trend_break_prob=bad)
         with pytest.raises(ValueError, match="trend_break_prob"):
             ShortHistories(trend_break_prob=bad)
-
-
-def test_random_walks_are_best_forecast_by_their_last_value():
-    gen = RandomWalks(length=120)
-    walks = gen.generate(400, seed=0)
-    np.testing.assert_array_equal(gen.generate_at([7], seed=0)[0], walks[7])
-    assert np.isfinite(walks).all()
-    context, future = walks[:, :100], walks[:, 100:]
-    spread = np.abs(np.diff(context, axis=1)).mean(axis=1, keepdims=True)
-    last = np.abs(future - context[:, -1:]) / spread
-    # extending the last ten steps' line, what a model that saw only smooth trends would do
-    slope = (context[:, -1:] - context[:, -11:-10]) / 10
-    line = np.abs(future - (context[:, -1:] + slope * np.arange(1, 21))) / spread
-    assert last.mean() < 0.8 * line.mean()
-    with pytest.raises(ValueError, match="length"):
-        RandomWalks(length=1)
-
-
-def test_training_windows_can_be_random_walks():
-    pool = np.zeros((20, 200), dtype=np.float32)  # pool windows would be flat
-    windows = PoolWindows(pool, 128, 16, walk_prob=0.5, missing_prob=0.0)
-    draws = [windows(np.random.default_rng(i)) for i in range(100)]
-    moving = [np.ptp(w[0]) > 0 for w in draws]
-    assert 20 < sum(moving) < 80 and all(w[2] == 0 for w in draws)
-    again = PoolWindows(pool, 128, 16, walk_prob=0.5, missing_prob=0.0)(np.random.default_rng(3))
-    np.testing.assert_array_equal(again[0], draws[3][0])

@@ -28,8 +28,7 @@ from tqdm.auto import tqdm
 from sktime_symbolic.model.codec import CODECS, PieceCodec, codec_from_config
 from sktime_symbolic.model.encoder import QuantileConfig, QuantileEncoder, model_inputs, pinball_loss
 from sktime_symbolic.model.pipeline import QuantilePipeline, load_pretrained
-from sktime_symbolic.synthetic import (CalendarSeasonal, CauKer, KernelSynth, RandomWalks, S2Generator, ShortHistories,
-                                       SyntheticMixture)
+from sktime_symbolic.synthetic import CalendarSeasonal, CauKer, KernelSynth, S2Generator, ShortHistories, SyntheticMixture
 from sktime_symbolic.synthetic.calendar import CALENDAR_SEASONS
 
 POOL_LENGTH = 640
@@ -203,9 +202,7 @@ class PoolWindows:
     Before either, with probability ``history_prob`` the window is a whole short history from
     ``histories`` (series, context lengths and seasons of
     :class:`~sktime_symbolic.synthetic.ShortHistories`), told its season likewise. ``short_prob`` is the share of short windows cut from the longer series
-    (:func:`cut_window`). Before all of them, with probability ``walk_prob`` the window is cut from a
-    fresh random walk with independent steps (:class:`~sktime_symbolic.synthetic.RandomWalks`,
-    drawn from the window's own generator; season unknown), whose best forecast is the last value.
+    (:func:`cut_window`).
 
     With probability ``season_noise_prob`` a window is told a calendar season drawn at random
     instead (:data:`~sktime_symbolic.synthetic.calendar.CALENDAR_SEASONS`), whatever its own: at
@@ -216,9 +213,8 @@ class PoolWindows:
 
     def __init__(self, pool, context_length, prediction_length, min_context=32, missing_prob=0.2,
                  integrate_prob=0.0, level_walk_prob=0.0, calendar=None, calendar_prob=0.0, short_prob=0.0,
-                 season_noise_prob=0.0, histories=None, history_prob=0.0, walk_prob=0.0):
+                 season_noise_prob=0.0, histories=None, history_prob=0.0):
         self.pool, self.context_length, self.prediction_length = pool, context_length, prediction_length
-        self.walk_prob, self.walks = walk_prob, RandomWalks(context_length + prediction_length)
         self.min_context, self.missing_prob, self.integrate_prob = min_context, missing_prob, integrate_prob
         self.level_walk_prob, self.short_prob = level_walk_prob, short_prob
         if calendar_prob and calendar is None:
@@ -230,11 +226,7 @@ class PoolWindows:
         self.season_noise_prob = season_noise_prob
 
     def __call__(self, rng):
-        if self.walk_prob and rng.random() < self.walk_prob:
-            season = 0
-            ctx, hor = cut_window(self.walks.draw(rng), rng, self.context_length, self.prediction_length,
-                                  self.min_context, self.missing_prob, self.short_prob)
-        elif self.history_prob and rng.random() < self.history_prob:
+        if self.history_prob and rng.random() < self.history_prob:
             series, n_context, seasons = self.histories
             i = int(rng.integers(series.shape[0]))
             season = int(seasons[i]) if rng.random() < 0.8 else 0
@@ -391,7 +383,7 @@ class StreamData(L.LightningDataModule):
     """Training stream from the pool (resumes at the restored global step) and fixed validation batches.
 
     ``window_options`` go to the training stream's :class:`PoolWindows` (``integrate_prob``,
-    ``level_walk_prob``, ``calendar``, ``calendar_prob``, ``short_prob``, ``walk_prob``); validation windows keep
+    ``level_walk_prob``, ``calendar``, ``calendar_prob``, ``short_prob``); validation windows keep
     the defaults, so validation losses stay comparable across runs (``val_dataloader`` gives one
     loader of the main pool; with a calendar pool, a second of calendar windows with their seasons,
     a quarter of them short; with short histories, a third of those).
@@ -454,7 +446,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
              init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
-             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0, walk_prob=0.0):
+             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -466,8 +458,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     told their season), ``short_prob`` the share of short windows, ``history_prob`` the share of whole
     short histories (:class:`~sktime_symbolic.synthetic.ShortHistories`), ``season_noise_prob`` the
     share told a random calendar season instead (:class:`PoolWindows`); ``trend_break_prob`` the share
-    of short histories whose trend changes slope (their pool is stored apart); ``walk_prob`` the share
-    of windows cut from random walks with independent steps (:class:`~sktime_symbolic.synthetic.RandomWalks`)."""
+    of short histories whose trend changes slope (their pool is stored apart)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -520,7 +511,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                       val_calendar=val_calendar, val_histories=val_histories, integrate_prob=integrate_prob,
                       level_walk_prob=level_walk_prob, calendar=calendar, calendar_prob=calendar_prob,
                       short_prob=short_prob, season_noise_prob=season_noise_prob, histories=histories,
-                      history_prob=history_prob, walk_prob=walk_prob)
+                      history_prob=history_prob)
     ckpt_dir = out / "checkpoints"
     ckpt_path = ckpt_dir / "last.ckpt"
     if resume and not ckpt_path.is_file():
@@ -557,11 +548,10 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "short_prob": short_prob,
                                                                             "season_noise_prob": season_noise_prob,
                                                                             "history_prob": history_prob,
-                                                                            "trend_break_prob": trend_break_prob,
-                                                                            "walk_prob": walk_prob},
+                                                                            "trend_break_prob": trend_break_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows, "
-                    "ShortHistories for a share history_prob, RandomWalks for a share walk_prob); "
+                    "ShortHistories for a share history_prob); "
                     "no real data in pretraining, codebook or model selection",
             "parameters": module.model.num_parameters()}
     pipeline = QuantilePipeline(module.model.cpu(), codec_obj, device="cpu", card=card)
@@ -617,8 +607,6 @@ def main(argv=None):
                         help="share of training windows that are whole short histories (10-60 values), told their season")
     parser.add_argument("--trend-break-prob", type=float, default=0.0,
                         help="share of short histories whose trend changes slope")
-    parser.add_argument("--walk-prob", type=float, default=0.0,
-                        help="share of training windows cut from random walks with independent steps")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
@@ -626,7 +614,7 @@ def main(argv=None):
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
              short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob,
-             trend_break_prob=args.trend_break_prob, walk_prob=args.walk_prob)
+             trend_break_prob=args.trend_break_prob)
 
 
 if __name__ == "__main__":

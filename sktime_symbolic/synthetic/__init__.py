@@ -1,4 +1,4 @@
-"""Synthetic pretraining data: KernelSynth, CauKer, series-symbol (S2), calendar-season and random-walk generators.
+"""Synthetic pretraining data: KernelSynth, CauKer, series-symbol (S2) and calendar-season generators.
 
 Framework-free (numpy/scipy); torch is imported only when
 :class:`SyntheticIterableDataset` is first used.  Every generator maps ``(seed, index)`` to
@@ -12,11 +12,9 @@ from .mixing import SyntheticMixture
 from .s2 import S2Generator, S2Sample, evaluate_infix, evaluate_tokens
 from .shards import GENERATORS, make_generator, read_shards, write_shards
 from .stats import lag1_autocorrelation, spectral_entropy, trend_strength
-from .walks import RandomWalks
 
 __all__ = [
-    "BaseKernel", "CalendarSeasonal", "CauKer", "GENERATORS", "KernelSynth", "RandomWalks", "S2Generator",
-    "S2Sample",
+    "BaseKernel", "CalendarSeasonal", "CauKer", "GENERATORS", "KernelSynth", "S2Generator", "S2Sample",
     "ShortHistories", "SyntheticIterableDataset", "SyntheticMixture", "default_kernel_bank", "evaluate_infix",
     "evaluate_tokens", "lag1_autocorrelation", "make_generator", "read_shards",
     "spectral_entropy", "trend_strength", "write_shards",
