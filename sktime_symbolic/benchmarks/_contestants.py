@@ -322,9 +322,9 @@ class MeanEnsembleContestant(Contestant):
     Every member forecasts every series (the harness' levels q = 0.1..0.9 and the mean);
     the ensemble's quantile at level q is the mean of the members' quantiles at q (quantile
     averaging), its mean the mean of their means. A member that fails on a series fails the
-    ensemble, with the member's message; a member that should stand in for another on such a
-    series says so itself (sktime's ``FallbackForecaster``, as :func:`stat_ensemble <_stat_ensemble>`
-    does), and the series it fell back on are collected in ``fallbacks_``.
+    ensemble, with the member's message. To replace a member on the series where it fails, wrap it
+    in sktime's ``FallbackForecaster`` (as ``stat_ensemble`` does); the series it fell back on are
+    collected in ``fallbacks_``.
 
     Parameters
     ----------
