@@ -112,6 +112,21 @@ class Persistence:
         return quantiles, quantiles[:, 0]
 
 
+def _suite_quantiles(model, contexts, seasons, prediction_length) -> np.ndarray:
+    """The model's :data:`SUITE_LEVELS` quantiles of ``contexts`` (told their ``seasons`` where
+    ``predict_quantiles`` takes ``season=``), checked to be (n_series, n_levels, prediction_length)."""
+    if not callable(getattr(model, "predict_quantiles", None)):
+        raise TypeError(f"{type(model).__name__} has no predict_quantiles(context, prediction_length, quantile_levels)")
+    told = {"season": list(seasons)} if "season" in inspect.signature(model.predict_quantiles).parameters else {}
+    quantiles, _ = model.predict_quantiles(list(contexts), prediction_length, quantile_levels=list(SUITE_LEVELS),
+                                           **told)
+    quantiles = np.asarray(quantiles, dtype=float)
+    expected = (len(contexts), len(SUITE_LEVELS), prediction_length)
+    if quantiles.shape != expected:
+        raise ValueError(f"predict_quantiles returned quantiles of shape {quantiles.shape}, expected {expected}")
+    return quantiles
+
+
 def _seasonal_naive(context, season, prediction_length):
     last_season = context[-season:]
     return np.resize(last_season, prediction_length)
@@ -145,17 +160,8 @@ def run_shape_suite(model, context_length=252, prediction_length=48, seed=0, plo
     >>> bool((table["model_mae"] == table["naive_mae"]).all())
     True
     """
-    if not callable(getattr(model, "predict_quantiles", None)):
-        raise TypeError(f"{type(model).__name__} has no predict_quantiles(context, prediction_length, quantile_levels)")
     shapes = make_shapes(context_length, prediction_length, seed)
-    told = {"season": [s.season for s in shapes]} if "season" in inspect.signature(
-        model.predict_quantiles).parameters else {}
-    quantiles, _ = model.predict_quantiles([s.context for s in shapes], prediction_length,
-                                           quantile_levels=list(SUITE_LEVELS), **told)
-    quantiles = np.asarray(quantiles, dtype=float)
-    expected = (len(shapes), len(SUITE_LEVELS), prediction_length)
-    if quantiles.shape != expected:
-        raise ValueError(f"predict_quantiles returned quantiles of shape {quantiles.shape}, expected {expected}")
+    quantiles = _suite_quantiles(model, [s.context for s in shapes], [s.season for s in shapes], prediction_length)
     lower, median, upper = quantiles[:, 0], quantiles[:, 1], quantiles[:, 2]
 
     rows = []
@@ -200,10 +206,7 @@ def random_walk_scores(model, n_walks=300, context_length=252, prediction_length
     walks = np.cumsum(np.random.default_rng([seed, 1]).normal(0.0, 1.0, (n_walks, context_length + prediction_length)),
                       axis=1)
     context, future = walks[:, :context_length], walks[:, context_length:]
-    told = {"season": [24] * n_walks} if "season" in inspect.signature(model.predict_quantiles).parameters else {}
-    quantiles, _ = model.predict_quantiles(list(context), prediction_length, quantile_levels=list(SUITE_LEVELS),
-                                           **told)
-    median = np.asarray(quantiles, dtype=float)[:, SUITE_LEVELS.index(0.5)]
+    median = _suite_quantiles(model, context, [24] * n_walks, prediction_length)[:, SUITE_LEVELS.index(0.5)]
     scale = np.abs(np.diff(context, axis=1)).mean(axis=1)
     model_mase = np.abs(future - median).mean(axis=1) / scale
     naive_mase = np.abs(future - context[:, -1:]).mean(axis=1) / scale
