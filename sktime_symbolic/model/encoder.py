@@ -15,6 +15,13 @@ seasonal naive, SES, damped trend, Theta, ...) and their backtest skill enter th
 the mixture below as further candidates, so the network learns which expert to trust per series
 and per step rather than the seasonality itself.
 
+With ``specialist_seasons``, the encoder holds a second network of the same architecture, the
+specialist, and each series whose season (told, or detected from the context) is one of those
+seasons is forecast by the specialist alone: a hard mixture of experts keyed on the season. One
+network trained on the whole mixture trades the low-frequency groups against the high-frequency
+ones (more whole short histories win monthly data and lose daily data, BENCHMARKS.md); two
+networks, each trained for its own seasons, need not.
+
 With ``copy_paths`` (the in-context motif prior), the codec's
 :func:`~sktime_symbolic.model.codec.motif_copy` paths (the context's continuation
 after earlier matches of its last symbols) and their fit quality are embedded into the REG
@@ -38,7 +45,7 @@ QUANTILE_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 #: fields added after the first saved models, with the value those models were built with
 #: (a card without them describes a model without them)
-ADDED_FIELDS = {"season_input": False, "expert_paths": 0}
+ADDED_FIELDS = {"season_input": False, "expert_paths": 0, "specialist_seasons": ()}
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class QuantileConfig:
     copy_paths: int = 0
     season_input: bool = False
     expert_paths: int = 0
+    specialist_seasons: tuple = ()
 
     def __post_init__(self):
         for name in ("n_features", "n_symbols", "max_position", "d_model", "n_layers", "n_heads", "d_ff",
@@ -77,6 +85,13 @@ class QuantileConfig:
             raise ValueError(f"expert_paths must be 0 or {N_EXPERTS} (the codec's experts), got {self.expert_paths!r}")
         if not isinstance(self.season_input, bool):
             raise ValueError(f"season_input must be a bool, got {self.season_input!r}")
+        seasons = tuple(self.specialist_seasons)
+        if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in seasons) or len(
+                set(seasons)) != len(seasons):
+            raise ValueError(f"specialist_seasons must be distinct positive integers, got {self.specialist_seasons!r}")
+        if seasons and not self.season_input:
+            raise ValueError("specialist_seasons route by the season: the model needs season_input=True")
+        object.__setattr__(self, "specialist_seasons", tuple(sorted(int(k) for k in seasons)))
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads})")
         object.__setattr__(self, "quantile_levels", tuple(float(q) for q in self.quantile_levels))
@@ -95,6 +110,7 @@ class QuantileConfig:
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["quantile_levels"] = list(self.quantile_levels)
+        out["specialist_seasons"] = list(self.specialist_seasons)
         return out
 
     @classmethod
@@ -107,12 +123,13 @@ class QuantileConfig:
         if names - set(data) - set(ADDED_FIELDS):
             raise ValueError(f"config lacks fields {sorted(names - set(data) - set(ADDED_FIELDS))}")
         data = {**ADDED_FIELDS, **data}
-        return cls(**{k: tuple(v) if k == "quantile_levels" else v for k, v in data.items()})
+        return cls(**{k: tuple(v) if k in ("quantile_levels", "specialist_seasons") else v for k, v in data.items()})
 
 
 MODEL_INPUTS = ("features", "symbols", "lags", "valid", "last")
 COPY_INPUTS = ("copy", "copy_quality")
 SEASON_INPUTS = ("phase", "season_features")
+ROUTE_INPUTS = ("season",)
 EXPERT_INPUTS = ("experts", "expert_skill")
 
 
@@ -121,7 +138,7 @@ def model_inputs(tokens, cfg: QuantileConfig | None, device=None) -> dict:
     ``TokenBatch``, for a model of config ``cfg`` (None: the tokens alone)."""
     names = MODEL_INPUTS if cfg is None else (
         MODEL_INPUTS + (COPY_INPUTS if cfg.copy_paths else ()) + (SEASON_INPUTS if cfg.season_input else ())
-        + (EXPERT_INPUTS if cfg.expert_paths else ()))
+        + (EXPERT_INPUTS if cfg.expert_paths else ()) + (ROUTE_INPUTS if cfg.specialist_seasons else ()))
     return {k: torch.as_tensor(tokens[k].astype(np.float32) if k == "last" else tokens[k], device=device)
             for k in names}
 
@@ -187,6 +204,9 @@ class QuantileEncoder(nn.Module):
             _silence(self.expert_embed)
             nn.init.zeros_(self.expert_gate.weight)
             nn.init.constant_(self.expert_gate.bias, -1.0)
+        if cfg.specialist_seasons:
+            self.specialist = QuantileEncoder(cfg.replace(specialist_seasons=()))
+            self.register_buffer("routes", torch.tensor(cfg.specialist_seasons), persistent=False)
 
     @staticmethod
     def _paths_inputs(paths, quality, last):
@@ -194,10 +214,35 @@ class QuantileEncoder(nn.Module):
         rel = paths - last[:, None, None].to(paths.dtype)
         return torch.cat((rel.flatten(1), quality), dim=1)
 
+    def _routed(self, method, inputs):
+        """``method`` of this network on the series outside the specialist's seasons and of the
+        specialist on the others, in the batch's order (each series sees one network only, so its
+        forecast does not depend on the rest of the batch)."""
+        if not self.cfg.specialist_seasons:
+            return getattr(self, method)(inputs)
+        to_specialist = torch.isin(inputs["season"], self.routes)
+        out = None
+        for rows, network in ((~to_specialist, self), (to_specialist, self.specialist)):
+            if rows.all():
+                return getattr(network, method)(inputs)
+            if rows.any():
+                part = getattr(network, method)({k: v[rows] for k, v in inputs.items()})
+                if out is None:
+                    out = part.new_zeros((rows.shape[0],) + part.shape[1:])
+                out[rows] = part
+        return out
+
     def hidden_states(self, inputs):
         """Encoder states (B, T + 1, d_model) of a dict of codec tensors (``features``, ``symbols``,
         ``lags``, ``valid``, and with ``copy_paths`` also ``last``, ``copy``, ``copy_quality``);
         the last position is the REG token (lag 0)."""
+        return self._routed("_hidden_states", inputs)
+
+    def forward(self, inputs):
+        """Quantiles in scale units, (B, n_quantiles, prediction_length)."""
+        return self._routed("_forward", inputs)
+
+    def _hidden_states(self, inputs):
         features, valid = inputs["features"], inputs["valid"]
         B, T, _ = features.shape
         x = self.embed(features) + self.symbol(inputs["symbols"]) + self.position(inputs["lags"])
@@ -214,9 +259,8 @@ class QuantileEncoder(nn.Module):
         keep = torch.cat((valid, torch.ones(B, 1, dtype=torch.bool, device=valid.device)), dim=1)
         return self.norm(self.encoder(x, src_key_padding_mask=~keep))
 
-    def forward(self, inputs):
-        """Quantiles in scale units, (B, n_quantiles, prediction_length)."""
-        state = self.hidden_states(inputs)[:, -1]
+    def _forward(self, inputs):
+        state = self._hidden_states(inputs)[:, -1]
         h = self.cfg.prediction_length
         q = self.head(state).view(-1, len(self.cfg.quantile_levels), h)
         last = inputs["last"][:, None].to(q.dtype)

@@ -301,6 +301,46 @@ class QuantilePipeline:
         quantiles, _ = self.predict_quantiles(series[0], prediction_length, quantile_levels=levels, season=season)
         return plot_forecast(series[0][-self.context_length:], quantiles, sorted(levels), actual=actual, ax=ax)
 
+    def with_specialist(self, specialist: "QuantilePipeline", seasons, card=None) -> "QuantilePipeline":
+        """A new pipeline that forecasts the series of ``seasons`` with ``specialist``'s network and
+        the others with this one (a hard mixture of experts keyed on the season, see
+        :mod:`~sktime_symbolic.model.encoder`).
+
+        Both must read the season, share one architecture and one codec (the specialist is
+        typically a continuation of this pipeline, trained for those seasons). ``card`` (default:
+        this pipeline's card with the specialist's under ``"specialist"``) describes the result.
+
+        Examples
+        --------
+        >>> from sktime_symbolic.model import load_pretrained
+        >>> pipe = load_pretrained("symbolic-piece", device="cpu")
+        >>> both = pipe.with_specialist(pipe, seasons=[4, 12])
+        >>> both.cfg.specialist_seasons
+        (4, 12)
+        """
+        if not isinstance(specialist, QuantilePipeline):
+            raise ValueError(f"specialist must be a QuantilePipeline, got {type(specialist).__name__}")
+        if self.cfg.specialist_seasons or specialist.cfg.specialist_seasons:
+            raise ValueError("both pipelines must be single networks (no specialist_seasons of their own)")
+        if self.cfg != specialist.cfg:
+            raise ValueError(f"the specialist's architecture {specialist.cfg} differs from {self.cfg}")
+        state, other = self.codec.state(), specialist.codec.state()
+        if self.codec.config() != specialist.codec.config() or state.keys() != other.keys() or not all(
+                np.array_equal(state[k], other[k]) for k in state):
+            raise ValueError("the specialist's codec differs from this pipeline's: both must tokenize alike")
+        seasons = tuple(np.atleast_1d(np.asarray(seasons, dtype=object)).tolist())
+        if not seasons:
+            raise ValueError("seasons is empty: name the seasons the specialist forecasts")
+        model = QuantileEncoder(self.cfg.replace(specialist_seasons=seasons))
+        weights = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+        weights.update({f"specialist.{k}": v.detach().cpu() for k, v in specialist.model.state_dict().items()})
+        model.load_state_dict(weights)
+        if card is None:
+            drop = ("config", "codec", "sha256")
+            card = {**{k: v for k, v in self.card.items() if k not in drop},
+                    "specialist": {k: v for k, v in specialist.card.items() if k not in drop}}
+        return QuantilePipeline(model, self.codec, device=self.device, card=card)
+
     # ------------------------------------------------------------------ persistence
 
     def to_state(self) -> dict:

@@ -1,0 +1,116 @@
+"""A specialist network for some seasons: routing, composition, persistence, training."""
+
+import numpy as np
+import pytest
+import torch
+
+from sktime_symbolic.model import load_pretrained
+from sktime_symbolic.model.codec import codec_from_config
+from sktime_symbolic.model.encoder import QuantileConfig
+from sktime_symbolic.model.pipeline import QuantilePipeline
+from sktime_symbolic.model.pretrain import QuantileLM, training_batch
+
+SHIFT = 3.0  # the specialist's forecast, in scale units, above the base's
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """The shipped pipeline and a copy whose head adds SHIFT scale units to every quantile."""
+    base = load_pretrained(device="cpu")
+    specialist = QuantilePipeline.from_state(base.to_state(), device="cpu")
+    with torch.no_grad():
+        specialist.model.head.skip.bias += SHIFT
+    return base, specialist
+
+
+def contexts(n_series=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return [50 + np.cumsum(rng.normal(size=int(n))) for n in rng.integers(30, 400, n_series)]
+
+
+def test_series_of_the_specialist_seasons_get_the_specialist_and_the_others_the_base(pair):
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[12, 4])
+    ys, seasons = contexts(), [12, 7, 4, 1, 0, 24]
+    got, _ = routed.predict_quantiles(ys, 8, season=seasons)
+    from_base, _ = base.predict_quantiles(ys, 8, season=seasons)
+    from_specialist, _ = specialist.predict_quantiles(ys, 8, season=seasons)
+    to_specialist = np.isin(seasons, [4, 12])
+    # float32 kernels round differently for other batch shapes: about 1e-6 relative
+    np.testing.assert_allclose(got[to_specialist], from_specialist[to_specialist], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(got[~to_specialist], from_base[~to_specialist], rtol=1e-4, atol=1e-4)
+    assert (np.abs(from_specialist - from_base) > 1e-2).all()  # the two networks really differ
+    # each series sees one network, whatever the rest of the batch
+    alone = np.stack([routed.predict_quantiles(y, 8, season=s)[0] for y, s in zip(ys, seasons)])
+    np.testing.assert_allclose(got, alone, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(routed.embed(ys[:2], season=[12, 12]), specialist.embed(ys[:2], season=[12, 12]),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_a_detected_season_routes_too(pair):
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[12])
+    t = np.arange(240)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 12)
+    np.testing.assert_allclose(routed.predict_quantiles(y, 6)[0], specialist.predict_quantiles(y, 6)[0],
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_composition_refuses_what_cannot_share_one_codec_and_one_architecture(pair):
+    base, specialist = pair
+    with pytest.raises(ValueError, match="seasons is empty"):
+        base.with_specialist(specialist, seasons=[])
+    for bad in ([0], [4, 4], [2.5]):
+        with pytest.raises(ValueError, match="distinct positive integers"):
+            base.with_specialist(specialist, seasons=bad)
+    with pytest.raises(ValueError, match="must be a QuantilePipeline"):
+        base.with_specialist(specialist.model, seasons=[4])
+    other_codec = codec_from_config({**base.codec.config(), "min_len": base.codec.min_len + 1}, base.codec.state())
+    with pytest.raises(ValueError, match="codec differs"):
+        base.with_specialist(QuantilePipeline(specialist.model, other_codec, device="cpu"), seasons=[4])
+    routed = base.with_specialist(specialist, seasons=[4])
+    with pytest.raises(ValueError, match="single networks"):
+        routed.with_specialist(specialist, seasons=[12])
+    with pytest.raises(ValueError, match="needs season_input=True"):
+        QuantileConfig(n_features=19, n_symbols=65, max_position=512, specialist_seasons=(4,))
+
+
+def test_saved_pair_round_trips_with_both_cards(pair, tmp_path):
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[4, 12])
+    routed.save(tmp_path / "pair")
+    loaded = load_pretrained(tmp_path / "pair", device="cpu")
+    assert loaded.cfg.specialist_seasons == (4, 12)
+    assert loaded.card["specialist"]["name"] == specialist.card["name"]
+    ys = contexts(seed=1)
+    np.testing.assert_allclose(loaded.predict_quantiles(ys, 8, season=[4, 7, 12, 1, 4, 7])[0],
+                               routed.predict_quantiles(ys, 8, season=[4, 7, 12, 1, 4, 7])[0], rtol=1e-6)
+
+
+def test_training_moves_only_the_network_a_window_is_routed_to(pair):
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[12])
+    module = QuantileLM.from_pipeline(routed)
+    rng = np.random.default_rng(0)
+    ctx, hor = [rng.normal(size=100).cumsum() for _ in range(4)], [rng.normal(size=20) for _ in range(4)]
+    for seasons, moved in (([7, 7, 1, 24], "base"), ([12, 12, 12, 12], "specialist")):
+        module.zero_grad(set_to_none=True)
+        module.loss(training_batch(routed.codec, ctx, hor, cfg=routed.cfg, seasons=np.array(seasons))).backward()
+        grads = {"base": module.model.head.skip.weight.grad, "specialist": module.model.specialist.head.skip.weight.grad}
+        assert grads[moved] is not None and grads[moved].abs().sum() > 0
+        still = grads["specialist" if moved == "base" else "base"]
+        assert still is None or still.abs().sum() == 0
+    with pytest.raises(ValueError, match="with_specialist"):
+        QuantileLM.from_pipeline(base, base.cfg.replace(specialist_seasons=(12,)))
+
+
+def test_specialist_only_training_leaves_the_base_network_alone(pair):
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[12])
+    module = QuantileLM.from_pipeline(routed, specialist_only=True)
+    trained = {name for name, p in module.named_parameters() if p.requires_grad}
+    assert trained == {name for name, _ in module.named_parameters() if name.startswith("model.specialist.")}
+    optimizer = module.configure_optimizers()["optimizer"]
+    assert sum(len(group["params"]) for group in optimizer.param_groups) == len(trained)
+    with pytest.raises(ValueError, match="specialist_only needs"):
+        QuantileLM(base.cfg.to_dict(), specialist_only=True)
