@@ -34,8 +34,8 @@ def seasonal(n, period, trend=0.0, noise=0.0, seed=0):
 
 @pytest.fixture(scope="module")
 def season_pipeline():
-    """The shipped weights with the season input and the experts added (new layers silent)."""
-    base = load_pretrained(device="cpu")
+    """The shipped base network's weights with the season input and the experts added (new layers silent)."""
+    base = load_pretrained(device="cpu").split()[0]
     cfg = base.cfg.replace(season_input=True, expert_paths=N_EXPERTS)
     model = QuantileLM.from_pipeline(base, cfg).model
     codec = codec_from_config({**base.codec.config(), "season_aware": True}, base.codec.state())

@@ -16,7 +16,7 @@ SHIFT = 3.0  # the specialist's forecast, in scale units, above the base's
 @pytest.fixture(scope="module")
 def pair():
     """The shipped pipeline and a copy whose head adds SHIFT scale units to every quantile."""
-    base = load_pretrained(device="cpu")
+    base = load_pretrained(device="cpu").split()[0]
     specialist = QuantilePipeline.from_state(base.to_state(), device="cpu")
     with torch.no_grad():
         specialist.model.head.skip.bias += SHIFT
@@ -43,8 +43,8 @@ def test_series_of_the_specialist_seasons_get_the_specialist_and_the_others_the_
     # each series sees one network, whatever the rest of the batch
     alone = np.stack([routed.predict_quantiles(y, 8, season=s)[0] for y, s in zip(ys, seasons)])
     np.testing.assert_allclose(got, alone, rtol=1e-4, atol=1e-4)
-    np.testing.assert_allclose(routed.embed(ys[:2], season=[12, 12]), specialist.embed(ys[:2], season=[12, 12]),
-                               rtol=1e-4, atol=1e-4)
+    # embeddings come from the base network for every series: a panel's embeddings share one space
+    np.testing.assert_allclose(routed.embed(ys, season=seasons), base.embed(ys, season=seasons), rtol=1e-4, atol=1e-4)
 
 
 def test_a_detected_season_routes_too(pair):
@@ -104,13 +104,16 @@ def test_training_moves_only_the_network_a_window_is_routed_to(pair):
         QuantileLM.from_pipeline(base, base.cfg.replace(specialist_seasons=(12,)))
 
 
-def test_specialist_only_training_leaves_the_base_network_alone(pair):
+
+def test_a_pair_splits_back_into_its_two_networks(pair):
     base, specialist = pair
-    routed = base.with_specialist(specialist, seasons=[12])
-    module = QuantileLM.from_pipeline(routed, specialist_only=True)
-    trained = {name for name, p in module.named_parameters() if p.requires_grad}
-    assert trained == {name for name, _ in module.named_parameters() if name.startswith("model.specialist.")}
-    optimizer = module.configure_optimizers()["optimizer"]
-    assert sum(len(group["params"]) for group in optimizer.param_groups) == len(trained)
-    with pytest.raises(ValueError, match="specialist_only needs"):
-        QuantileLM(base.cfg.to_dict(), specialist_only=True)
+    routed = base.with_specialist(specialist, seasons=[4, 12])
+    got_base, got_specialist = routed.split()
+    ys = contexts(seed=2)
+    for got, want in ((got_base, base), (got_specialist, specialist)):
+        assert got.cfg == want.cfg
+        np.testing.assert_allclose(got.predict_quantiles(ys, 8, season=7)[0], want.predict_quantiles(ys, 8, season=7)[0],
+                                   rtol=1e-6)
+    assert got_specialist.card == {k: v for k, v in specialist.card.items() if k not in ("config", "codec", "sha256")}
+    with pytest.raises(ValueError, match="no specialist network"):
+        base.split()

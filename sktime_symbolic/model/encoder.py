@@ -214,19 +214,19 @@ class QuantileEncoder(nn.Module):
         rel = paths - last[:, None, None].to(paths.dtype)
         return torch.cat((rel.flatten(1), quality), dim=1)
 
-    def _routed(self, method, inputs):
-        """``method`` of this network on the series outside the specialist's seasons and of the
-        specialist on the others, in the batch's order (each series sees one network only, so its
-        forecast does not depend on the rest of the batch)."""
+    def forward(self, inputs):
+        """Quantiles in scale units, (B, n_quantiles, prediction_length): this network's on the series
+        outside the specialist's seasons, the specialist's on the others, in the batch's order (each
+        series sees one network only, so its forecast does not depend on the rest of the batch)."""
         if not self.cfg.specialist_seasons:
-            return getattr(self, method)(inputs)
+            return self._forward(inputs)
         to_specialist = torch.isin(inputs["season"], self.routes)
         out = None
         for rows, network in ((~to_specialist, self), (to_specialist, self.specialist)):
             if rows.all():
-                return getattr(network, method)(inputs)
+                return network._forward(inputs)
             if rows.any():
-                part = getattr(network, method)({k: v[rows] for k, v in inputs.items()})
+                part = network._forward({k: v[rows] for k, v in inputs.items()})
                 if out is None:
                     out = part.new_zeros((rows.shape[0],) + part.shape[1:])
                 out[rows] = part
@@ -235,14 +235,8 @@ class QuantileEncoder(nn.Module):
     def hidden_states(self, inputs):
         """Encoder states (B, T + 1, d_model) of a dict of codec tensors (``features``, ``symbols``,
         ``lags``, ``valid``, and with ``copy_paths`` also ``last``, ``copy``, ``copy_quality``);
-        the last position is the REG token (lag 0)."""
-        return self._routed("_hidden_states", inputs)
-
-    def forward(self, inputs):
-        """Quantiles in scale units, (B, n_quantiles, prediction_length)."""
-        return self._routed("_forward", inputs)
-
-    def _hidden_states(self, inputs):
+        the last position is the REG token (lag 0). Always the base network's, also for the
+        specialist's seasons: the embeddings of a panel must share one space."""
         features, valid = inputs["features"], inputs["valid"]
         B, T, _ = features.shape
         x = self.embed(features) + self.symbol(inputs["symbols"]) + self.position(inputs["lags"])
@@ -260,7 +254,7 @@ class QuantileEncoder(nn.Module):
         return self.norm(self.encoder(x, src_key_padding_mask=~keep))
 
     def _forward(self, inputs):
-        state = self._hidden_states(inputs)[:, -1]
+        state = self.hidden_states(inputs)[:, -1]
         h = self.cfg.prediction_length
         q = self.head(state).view(-1, len(self.cfg.quantile_levels), h)
         last = inputs["last"][:, None].to(q.dtype)

@@ -142,6 +142,13 @@ def interpolate_quantiles(quantiles, trained_levels, levels):
     return out
 
 
+def _network_weights(state: dict, prefix: str) -> dict:
+    """The entries of ``state`` under ``prefix`` (prefix removed), without the specialist's when the prefix is empty."""
+    if not prefix:
+        return {k: v for k, v in state.items() if not k.startswith("specialist.")}
+    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+
+
 def _sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -274,7 +281,9 @@ class QuantilePipeline:
 
     @torch.inference_mode()
     def embed(self, context, batch_size=256, progress=False, season=None) -> np.ndarray:
-        """Encoder states averaged over each context's tokens and the REG token: (n, d_model)."""
+        """Encoder states averaged over each context's tokens and the REG token: (n, d_model). With a
+        specialist network, every series is embedded by the base network, so that the embeddings of a
+        panel share one space whatever their seasons."""
         check_positive_int("batch_size", batch_size)
         series, single = _as_series_list(context)
         seasons = check_seasons(season, len(series))
@@ -313,8 +322,8 @@ class QuantilePipeline:
         Examples
         --------
         >>> from sktime_symbolic.model import load_pretrained
-        >>> pipe = load_pretrained("symbolic-piece", device="cpu")
-        >>> both = pipe.with_specialist(pipe, seasons=[4, 12])
+        >>> base, specialist = load_pretrained("symbolic-piece", device="cpu").split()
+        >>> both = base.with_specialist(specialist, seasons=[4, 12])
         >>> both.cfg.specialist_seasons
         (4, 12)
         """
@@ -340,6 +349,30 @@ class QuantilePipeline:
             card = {**{k: v for k, v in self.card.items() if k not in drop},
                     "specialist": {k: v for k, v in specialist.card.items() if k not in drop}}
         return QuantilePipeline(model, self.codec, device=self.device, card=card)
+
+    def split(self) -> tuple["QuantilePipeline", "QuantilePipeline"]:
+        """``(base, specialist)``: the two networks of a pipeline with a specialist, each as a pipeline of
+        its own (the inverse of :meth:`with_specialist`), e.g. to train the specialist further and
+        compose the pair again.
+
+        Examples
+        --------
+        >>> from sktime_symbolic.model import load_pretrained
+        >>> base, specialist = load_pretrained("symbolic-piece", device="cpu").split()
+        >>> base.cfg.specialist_seasons, specialist.cfg.specialist_seasons
+        ((), ())
+        """
+        if not self.cfg.specialist_seasons:
+            raise ValueError("this pipeline has no specialist network to split off")
+        cfg = self.cfg.replace(specialist_seasons=())
+        weights = self.model.state_dict()
+        parts = []
+        for prefix, card in (("", {k: v for k, v in self.card.items() if k != "specialist"}),
+                             ("specialist.", self.card.get("specialist", {}))):
+            model = QuantileEncoder(cfg)
+            model.load_state_dict({k: v.detach().cpu().clone() for k, v in _network_weights(weights, prefix).items()})
+            parts.append(QuantilePipeline(model, self.codec, device=self.device, card=copy.deepcopy(card)))
+        return parts[0], parts[1]
 
     # ------------------------------------------------------------------ persistence
 

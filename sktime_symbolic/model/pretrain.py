@@ -313,9 +313,8 @@ def warmup_cosine_adamw(module: L.LightningModule) -> dict:
     """AdamW (no decay on gains and biases) under :func:`warmup_cosine`; reads ``lr``,
     ``weight_decay``, ``warmup_steps`` and ``max_steps`` from the module's hyperparameters."""
     hp = module.hparams
-    trained = [p for p in module.parameters() if p.requires_grad]
-    decay = [p for p in trained if p.ndim >= 2]
-    no_decay = [p for p in trained if p.ndim < 2]
+    decay = [p for p in module.parameters() if p.ndim >= 2]
+    no_decay = [p for p in module.parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": hp.weight_decay},
                              {"params": no_decay, "weight_decay": 0.0}], lr=hp.lr, betas=(0.9, 0.95))
     return warmup_cosine(opt, hp.warmup_steps, hp.max_steps)
@@ -324,17 +323,10 @@ def warmup_cosine_adamw(module: L.LightningModule) -> dict:
 class QuantileLM(L.LightningModule):
     """Pinball loss over the quantile levels, AdamW with linear warm-up and cosine decay to 10%."""
 
-    def __init__(self, config: dict, lr=1e-3, weight_decay=0.01, warmup_steps=200, max_steps=10000,
-                 specialist_only=False):
+    def __init__(self, config: dict, lr=1e-3, weight_decay=0.01, warmup_steps=200, max_steps=10000):
         super().__init__()
         self.save_hyperparameters()
         self.model = QuantileEncoder(QuantileConfig.from_dict(config))
-        if specialist_only:
-            # the base network stays as it is: its seasons keep their forecasts exactly
-            if not self.model.cfg.specialist_seasons:
-                raise ValueError("specialist_only needs a model with specialist_seasons")
-            for name, parameter in self.model.named_parameters():
-                parameter.requires_grad_(name.startswith("specialist."))
         self._wait = 0.0
         self._t_batch_end = None
 
@@ -456,7 +448,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
              init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
-             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0, specialist_only=False):
+             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -468,9 +460,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     told their season), ``short_prob`` the share of short windows, ``history_prob`` the share of whole
     short histories (:class:`~sktime_symbolic.synthetic.ShortHistories`), ``season_noise_prob`` the
     share told a random calendar season instead (:class:`PoolWindows`); ``trend_break_prob`` the share
-    of short histories whose trend changes slope (their pool is stored apart). ``specialist_only``
-    trains only the specialist network of a model with ``specialist_seasons`` (on the windows told
-    or detected to have its seasons) and leaves the base network as it is."""
+    of short histories whose trend changes slope (their pool is stored apart)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -516,8 +506,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
         cfg_path.write_text(json.dumps(cfg.to_dict()))
     L.seed_everything(seed, workers=True, verbose=False)
     torch.manual_seed(seed)
-    hparams = dict(lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps,
-                   specialist_only=specialist_only)
+    hparams = dict(lr=lr, warmup_steps=min(200, max(1, max_steps // 20)), max_steps=max_steps)
     module = (QuantileLM.from_pipeline(start, cfg, **hparams) if start is not None
               else QuantileLM(cfg.to_dict(), **hparams))
     data = StreamData(pool, val_pool, codec_obj, cfg, batch_size, seed, num_workers, val_batches,
@@ -561,8 +550,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "short_prob": short_prob,
                                                                             "season_noise_prob": season_noise_prob,
                                                                             "history_prob": history_prob,
-                                                                            "trend_break_prob": trend_break_prob,
-                                                                            "specialist_only": specialist_only},
+                                                                            "trend_break_prob": trend_break_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows, "
                     "ShortHistories for a share history_prob); "
@@ -621,8 +609,6 @@ def main(argv=None):
                         help="share of training windows that are whole short histories (10-60 values), told their season")
     parser.add_argument("--trend-break-prob", type=float, default=0.0,
                         help="share of short histories whose trend changes slope")
-    parser.add_argument("--specialist-only", action="store_true",
-                        help="train only the specialist network (of a model with specialist_seasons)")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
@@ -630,7 +616,7 @@ def main(argv=None):
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
              short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob,
-             trend_break_prob=args.trend_break_prob, specialist_only=args.specialist_only)
+             trend_break_prob=args.trend_break_prob)
 
 
 if __name__ == "__main__":
