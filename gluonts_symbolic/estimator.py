@@ -26,7 +26,7 @@ from sktime_symbolic.model._adapters import check_seed, load_shared_model
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.experts import season_length
 from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuning_horizon, quiet_lightning
-from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker
+from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker, training_strategy
 
 
 def _batches(base, module):
@@ -233,13 +233,16 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         h = self.prediction_length
         base = self._base_pipeline() if base is None else base
         make_batch, context_length = _batches(base, module)
-        pairs = [(x[:-h][-context_length:], x[-h:]) for x in (entry["target"] for entry in data)
+        # each series told the season of its frequency, as in training and in the predictor
+        pairs = [(x[:-h][-context_length:], x[-h:], season_length(getattr(entry.get("start"), "freqstr", None)))
+                 for x, entry in ((entry["target"], entry) for entry in data)
                  if len(x) >= MIN_CONTEXT + h and not np.isnan(x[:-h]).all()]
         if not pairs:
             raise ValueError(f"no validation series is long enough: each needs at least {MIN_CONTEXT + h} values "
                              f"({MIN_CONTEXT} context + prediction_length {h}) with an observed context value")
         chunks = [pairs[i:i + self.batch_size] for i in range(0, len(pairs), self.batch_size)]
-        batches = [make_batch([c for c, _ in chunk], [t for _, t in chunk]) for chunk in chunks]
+        batches = [make_batch([c for c, _, _ in chunk], [t for _, t, _ in chunk], seasons=[s for _, _, s in chunk])
+                   for chunk in chunks]
         return torch.utils.data.DataLoader(batches, batch_size=None, shuffle=False)
 
     def create_predictor(self, transformation, module, base=None, card: dict | None = None) -> SymbolicFMPredictor:
@@ -253,7 +256,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
 
     # ------------------------------------------------------------------ training
 
-    def _trainer_options(self, checkpoint, validating):
+    def _trainer_options(self, checkpoint, validating, cfg):
         # Lightning's progress bar on, as in GluonTS's own estimators; trainer_kwargs can turn it off
         options = dict(accelerator="auto", logger=False, enable_model_summary=False, enable_progress_bar=True,
                        gradient_clip_val=1.0)
@@ -265,6 +268,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         # a new list: the user's callbacks list is neither consumed nor extended
         callbacks = [checkpoint, *user.pop("callbacks", [])]
         options.update(user)
+        options.setdefault("strategy", training_strategy(cfg, options["accelerator"], options.get("devices", "auto")))
         return dict(options, max_steps=self.max_steps, callbacks=callbacks)
 
     def _checkpoint_dir(self, scratch):
@@ -313,7 +317,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
             # Lightning's accelerator and tip lines and its notices (no val_dataloader: validating is
             # optional here) say nothing a user can act on; its progress bar stays
             with quiet_lightning():
-                trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None))
+                trainer = L.Trainer(**self._trainer_options(checkpoint, val_loader is not None, module.model.cfg))
                 started = time.perf_counter()
                 trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader, ckpt_path=ckpt_path)
                 wall_time = time.perf_counter() - started

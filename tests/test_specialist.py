@@ -8,7 +8,7 @@ from sktime_symbolic.model import load_pretrained
 from sktime_symbolic.model.codec import codec_from_config
 from sktime_symbolic.model.encoder import QuantileConfig
 from sktime_symbolic.model.pipeline import QuantilePipeline
-from sktime_symbolic.model.pretrain import QuantileLM, training_batch
+from sktime_symbolic.model.pretrain import QuantileLM, training_batch, training_strategy
 
 SHIFT = 3.0  # the specialist's forecast, in scale units, above the base's
 
@@ -114,6 +114,18 @@ def test_a_pair_splits_back_into_its_two_networks(pair):
         assert got.cfg == want.cfg
         np.testing.assert_allclose(got.predict_quantiles(ys, 8, season=7)[0], want.predict_quantiles(ys, 8, season=7)[0],
                                    rtol=1e-6)
-    assert got_specialist.card == {k: v for k, v in specialist.card.items() if k not in ("config", "codec", "sha256")}
+    own = {k: v for k, v in specialist.card.items() if k not in ("config", "codec", "sha256", "parameters")}
+    assert got_specialist.card == {**own, "split_from": {"name": base.card.get("name"), "version": base.card.get("version")}}
+    assert "specialist" not in got_base.card
     with pytest.raises(ValueError, match="no specialist network"):
         base.split()
+
+
+def test_several_devices_train_a_pair_with_ddp_that_allows_an_unused_network(pair):
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[12])
+    # a process whose batch holds only hourly series leaves the specialist without gradients
+    assert training_strategy(routed.cfg, "cpu", 2) == "ddp_find_unused_parameters_true"
+    assert training_strategy(routed.cfg, "gpu", [0, 1]) == "ddp_find_unused_parameters_true"
+    for cfg, accelerator, devices in ((routed.cfg, "cpu", 1), (routed.cfg, "cpu", "auto"), (base.cfg, "cpu", 2)):
+        assert training_strategy(cfg, accelerator, devices) == "auto"

@@ -108,6 +108,8 @@ def test_fine_tuning_changes_embeddings_and_leaves_shared_model_untouched(fitted
     assert tuned.pipeline_ is not shared
     assert fitted.pipeline_ is shared
     assert tuned.pipeline_.card["fine_tuning"]["steps"] == 3
+    # the features come from the base network, so fine-tuning tunes it alone (no specialist left)
+    assert shared.cfg.specialist_seasons and not tuned.pipeline_.cfg.specialist_seasons
     assert not np.allclose(tuned.embed(X), fitted.embed(X), atol=1e-4)
     for name, value in shared.model.state_dict().items():
         assert torch.equal(value, before[name]), name

@@ -195,6 +195,9 @@ class SymbolicFMClassifier(PipelinePickling, BaseClassifier):
         from sktime_symbolic.model.finetune import fine_tune, fine_tuning_horizon
 
         series = [x for channels in instances for x in channels]
+        if base.cfg.specialist_seasons:
+            # the features come from the base network alone (embed), so only it is tuned
+            base = base.split()[0]
         horizon = fine_tuning_horizon(series, None, base.cfg.prediction_length)
         return fine_tune(base, series, prediction_length=horizon, max_steps=int(self.fine_tune_steps),
                          lr=float(self.fine_tune_lr), batch_size=int(self.fine_tune_batch_size),

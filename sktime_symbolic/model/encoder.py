@@ -85,7 +85,7 @@ class QuantileConfig:
             raise ValueError(f"expert_paths must be 0 or {N_EXPERTS} (the codec's experts), got {self.expert_paths!r}")
         if not isinstance(self.season_input, bool):
             raise ValueError(f"season_input must be a bool, got {self.season_input!r}")
-        seasons = tuple(self.specialist_seasons)
+        seasons = tuple(self.specialist_seasons) if isinstance(self.specialist_seasons, (tuple, list)) else (None,)
         if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in seasons) or len(
                 set(seasons)) != len(seasons):
             raise ValueError(f"specialist_seasons must be distinct positive integers, got {self.specialist_seasons!r}")

@@ -20,7 +20,7 @@ import torch
 from sktime_symbolic.model._checks import check_positive_int, check_positive_number
 from sktime_symbolic.model.experts import check_seasons
 from sktime_symbolic.model.pipeline import QuantilePipeline, _as_series_list
-from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker
+from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker, training_strategy
 
 # fewest context values before a forecast origin
 MIN_CONTEXT = 8
@@ -184,6 +184,7 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
                    enable_progress_bar=progress, gradient_clip_val=1.0, accelerator="cpu"
                    if pipeline.device.type == "cpu" else "auto")
     options.update(trainer_kwargs or {})
+    options.setdefault("strategy", training_strategy(pipeline.cfg, options["accelerator"], options.get("devices", "auto")))
     started = time.perf_counter()
     with contextlib.nullcontext() if progress else quiet_lightning():
         trainer = L.Trainer(**options)

@@ -142,6 +142,11 @@ def interpolate_quantiles(quantiles, trained_levels, levels):
     return out
 
 
+def _own_card(card: dict) -> dict:
+    """A card without what describes its saved files and its size (written again by ``save``)."""
+    return {k: v for k, v in card.items() if k not in ("config", "codec", "sha256", "parameters")}
+
+
 def _network_weights(state: dict, prefix: str) -> dict:
     """The entries of ``state`` under ``prefix`` (prefix removed), without the specialist's when the prefix is empty."""
     if not prefix:
@@ -208,19 +213,21 @@ class QuantilePipeline:
 
     @torch.inference_mode()
     def _quantiles_one_pass(self, contexts, seasons):
-        """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64."""
+        """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64, and the seasons
+        the codec used (the detected ones where ``seasons`` is 0; as given for a season-blind codec)."""
         tokens, inputs = self._encode(contexts, seasons)
         with self._autocast():
             z = self.model(inputs).float().cpu().numpy().astype(np.float64)
         z = np.sort(z, axis=1)  # quantiles never cross
-        return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None]
+        return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None], tokens.get("season", seasons)
 
     def _quantiles(self, contexts, prediction_length, seasons):
         chunks, contexts = [], list(contexts)
         covered = 0
         median = int(np.argmin(np.abs(self.levels - 0.5)))
         while covered < prediction_length:
-            q = self._quantiles_one_pass(contexts, seasons)
+            # the season detected on the context holds for the whole horizon (and so does the network)
+            q, seasons = self._quantiles_one_pass(contexts, seasons)
             chunks.append(q)
             covered += q.shape[-1]
             if covered < prediction_length:
@@ -345,15 +352,14 @@ class QuantilePipeline:
         weights.update({f"specialist.{k}": v.detach().cpu() for k, v in specialist.model.state_dict().items()})
         model.load_state_dict(weights)
         if card is None:
-            drop = ("config", "codec", "sha256")
-            card = {**{k: v for k, v in self.card.items() if k not in drop},
-                    "specialist": {k: v for k, v in specialist.card.items() if k not in drop}}
+            card = {**_own_card(self.card), "specialist": _own_card(specialist.card)}
         return QuantilePipeline(model, self.codec, device=self.device, card=card)
 
     def split(self) -> tuple["QuantilePipeline", "QuantilePipeline"]:
         """``(base, specialist)``: the two networks of a pipeline with a specialist, each as a pipeline of
         its own (the inverse of :meth:`with_specialist`), e.g. to train the specialist further and
-        compose the pair again.
+        compose the pair again. The base's card is the pair's without the specialist's, the
+        specialist's the pair's ``"specialist"`` entry; both name the pair they came from.
 
         Examples
         --------
@@ -366,12 +372,13 @@ class QuantilePipeline:
             raise ValueError("this pipeline has no specialist network to split off")
         cfg = self.cfg.replace(specialist_seasons=())
         weights = self.model.state_dict()
+        origin = {"split_from": {"name": self.card.get("name"), "version": self.card.get("version")}}
         parts = []
-        for prefix, card in (("", {k: v for k, v in self.card.items() if k != "specialist"}),
-                             ("specialist.", self.card.get("specialist", {}))):
+        for prefix, card in (("", {k: v for k, v in _own_card(self.card).items() if k != "specialist"}),
+                             ("specialist.", _own_card(self.card.get("specialist", {})))):
             model = QuantileEncoder(cfg)
             model.load_state_dict({k: v.detach().cpu().clone() for k, v in _network_weights(weights, prefix).items()})
-            parts.append(QuantilePipeline(model, self.codec, device=self.device, card=copy.deepcopy(card)))
+            parts.append(QuantilePipeline(model, self.codec, device=self.device, card={**copy.deepcopy(card), **origin}))
         return parts[0], parts[1]
 
     # ------------------------------------------------------------------ persistence

@@ -289,6 +289,20 @@ class WindowStream(torch.utils.data.IterableDataset):
             step += n_workers
 
 
+def training_strategy(cfg, accelerator="auto", devices="auto") -> str:
+    """Lightning's strategy for a model of config ``cfg`` on ``devices``: ``"auto"`` (Lightning's
+    choice, DDP on several devices), except for a model with a specialist on several devices: DDP
+    told that a process may leave one network without a series (a batch of hourly data never
+    reaches the specialist of seasons 4 and 12), which plain DDP refuses."""
+    if not cfg.specialist_seasons:
+        return "auto"
+    if devices in ("auto", -1, "-1"):
+        several = str(accelerator) in ("auto", "gpu", "cuda") and torch.cuda.device_count() > 1
+    else:
+        several = (len(devices) if isinstance(devices, (list, tuple)) else int(devices)) > 1
+    return "ddp_find_unused_parameters_true" if several else "auto"
+
+
 def training_precision(device) -> str:
     """Lightning's precision for training on ``device`` (a torch.device): bf16 mixed precision on a
     CUDA device that supports it, else 32-bit."""
@@ -339,7 +353,8 @@ class QuantileLM(L.LightningModule):
         initialisation (silent: the forecast starts as the pipeline's)."""
         config = pipeline.cfg if config is None else config
         if config.specialist_seasons != pipeline.cfg.specialist_seasons:
-            raise ValueError("a specialist network comes from trained weights: use QuantilePipeline.with_specialist")
+            raise ValueError("a specialist network comes and goes with its trained weights: add one with "
+                             "QuantilePipeline.with_specialist, take one apart with split()")
         addable = dict(copy_paths=0, season_input=False, expert_paths=0, specialist_seasons=())
         removed = [k for k in addable if getattr(pipeline.cfg, k) and not getattr(config, k)]
         if config.replace(**addable) != pipeline.cfg.replace(**addable) or removed:
@@ -480,6 +495,12 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                             POOL_SEED + 1, trend_break_prob)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
+    if start is not None and start.cfg.specialist_seasons:
+        # trained as one, each network would learn only from the windows routed to it, which lost
+        # its bake-off to a specialist trained on the whole mixture (BENCHMARKS.md)
+        raise ValueError(f"{init_from} holds two networks (a specialist for seasons {list(start.cfg.specialist_seasons)}): "
+                         "start from one of them, saved from QuantilePipeline.split(), and compose the pair again "
+                         "with with_specialist")
     if resume:
         codec_obj = codec_from_config(json.loads(codec_json.read_text()), dict(np.load(codec_npz)))
     elif start is not None:
@@ -523,7 +544,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     callbacks = [checkpoint] + ([StopAfterMinutes(max_minutes)] if max_minutes else [])
     logger = L.pytorch.loggers.CSVLogger(out, name="logs")
     cuda = torch.cuda.is_available() and accelerator != "cpu"
-    trainer = L.Trainer(max_steps=max_steps, accelerator=accelerator, devices=devices, logger=logger,
+    trainer = L.Trainer(max_steps=max_steps, accelerator=accelerator, devices=devices,
+                        strategy=training_strategy(cfg, accelerator, devices), logger=logger,
                         callbacks=callbacks, enable_progress_bar=progress, log_every_n_steps=10,
                         enable_model_summary=False, gradient_clip_val=1.0, val_check_interval=val_every,
                         check_val_every_n_epoch=None, num_sanity_val_steps=0,
