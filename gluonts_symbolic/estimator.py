@@ -29,6 +29,11 @@ from sktime_symbolic.model.finetune import MIN_CONTEXT, SeriesWindows, fine_tuni
 from sktime_symbolic.model.pretrain import QuantileLM, WindowStream, batch_maker, training_strategy
 
 
+def _entry_season(entry) -> int:
+    """The season of an entry's frequency (its ``start``), as the predictor tells it."""
+    return season_length(getattr(entry.get("start"), "freqstr", None))
+
+
 def _batches(base, module):
     """``(make_batch(contexts, horizons), context_length)`` of ``module``'s training windows,
     encoded with ``base``'s codec."""
@@ -215,7 +220,7 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         if not series:
             raise ValueError("training data is empty")
         # each series is told the season of its frequency, as the predictor tells it
-        seasons = [season_length(getattr(entry.get("start"), "freqstr", None)) for entry in data]
+        seasons = [_entry_season(entry) for entry in data]
         base = self._base_pipeline() if base is None else base
         make_batch, context_length = _batches(base, module)
         # the predictor's horizon, at most the model's (one forward pass; longer forecasts roll
@@ -234,9 +239,8 @@ class SymbolicFMEstimator(PyTorchLightningEstimator):
         base = self._base_pipeline() if base is None else base
         make_batch, context_length = _batches(base, module)
         # each series told the season of its frequency, as in training and in the predictor
-        pairs = [(x[:-h][-context_length:], x[-h:], season_length(getattr(entry.get("start"), "freqstr", None)))
-                 for x, entry in ((entry["target"], entry) for entry in data)
-                 if len(x) >= MIN_CONTEXT + h and not np.isnan(x[:-h]).all()]
+        pairs = [(entry["target"][:-h][-context_length:], entry["target"][-h:], _entry_season(entry)) for entry in data
+                 if len(entry["target"]) >= MIN_CONTEXT + h and not np.isnan(entry["target"][:-h]).all()]
         if not pairs:
             raise ValueError(f"no validation series is long enough: each needs at least {MIN_CONTEXT + h} values "
                              f"({MIN_CONTEXT} context + prediction_length {h}) with an observed context value")

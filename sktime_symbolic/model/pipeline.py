@@ -147,13 +147,6 @@ def _own_card(card: dict) -> dict:
     return {k: v for k, v in card.items() if k not in ("config", "codec", "sha256", "parameters")}
 
 
-def _network_weights(state: dict, prefix: str) -> dict:
-    """The entries of ``state`` under ``prefix`` (prefix removed), without the specialist's when the prefix is empty."""
-    if not prefix:
-        return {k: v for k, v in state.items() if not k.startswith("specialist.")}
-    return {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-
-
 def _sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -344,7 +337,7 @@ class QuantilePipeline:
         if self.codec.config() != specialist.codec.config() or state.keys() != other.keys() or not all(
                 np.array_equal(state[k], other[k]) for k in state):
             raise ValueError("the specialist's codec differs from this pipeline's: both must tokenize alike")
-        seasons = tuple(np.atleast_1d(np.asarray(seasons, dtype=object)).tolist())
+        seasons = tuple(np.atleast_1d(seasons).tolist())
         if not seasons:
             raise ValueError("seasons is empty: name the seasons the specialist forecasts")
         model = QuantileEncoder(self.cfg.replace(specialist_seasons=seasons))
@@ -370,16 +363,14 @@ class QuantilePipeline:
         """
         if not self.cfg.specialist_seasons:
             raise ValueError("this pipeline has no specialist network to split off")
-        cfg = self.cfg.replace(specialist_seasons=())
-        weights = self.model.state_dict()
+        base = QuantileEncoder(self.cfg.replace(specialist_seasons=()))
+        base.load_state_dict({k: v.detach().clone() for k, v in self.model.state_dict().items()
+                              if not k.startswith("specialist.")})
         origin = {"split_from": {"name": self.card.get("name"), "version": self.card.get("version")}}
-        parts = []
-        for prefix, card in (("", {k: v for k, v in _own_card(self.card).items() if k != "specialist"}),
-                             ("specialist.", _own_card(self.card.get("specialist", {})))):
-            model = QuantileEncoder(cfg)
-            model.load_state_dict({k: v.detach().cpu().clone() for k, v in _network_weights(weights, prefix).items()})
-            parts.append(QuantilePipeline(model, self.codec, device=self.device, card={**copy.deepcopy(card), **origin}))
-        return parts[0], parts[1]
+        cards = ({k: v for k, v in _own_card(self.card).items() if k != "specialist"},
+                 _own_card(self.card.get("specialist", {})))
+        return tuple(QuantilePipeline(model, self.codec, device=self.device, card={**copy.deepcopy(card), **origin})
+                     for model, card in zip((base, copy.deepcopy(self.model.specialist)), cards))
 
     # ------------------------------------------------------------------ persistence
 
