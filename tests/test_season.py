@@ -282,3 +282,24 @@ def test_trend_breaks_make_the_horizon_depart_from_the_context_trend():
             CalendarSeasonal(length=80, trend_break_prob=bad)
         with pytest.raises(ValueError, match="trend_break_prob"):
             ShortHistories(trend_break_prob=bad)
+
+
+def test_smooth_histories_are_growth_curves_with_little_noise():
+    def roughness(gen):
+        # median over non-seasonal histories of the spread of second differences relative to the first
+        series, n_context, seasons = gen.generate_histories(np.arange(300), seed=0)
+        out = [np.std(np.diff(row[:n], 2)) / max(np.mean(np.abs(np.diff(row[:n]))), 1e-12)
+               for row, n, s in zip(series, n_context, seasons) if s == 1]
+        return np.median(out)
+
+    assert roughness(ShortHistories(smooth_prob=1.0)) < 0.2 * roughness(ShortHistories())
+    # not asked for: the same series as before the option existed, breaks or not
+    for breaks in (0.0, 0.5):
+        np.testing.assert_array_equal(ShortHistories(trend_break_prob=breaks).generate_at(np.arange(20), seed=2),
+                                      ShortHistories(trend_break_prob=breaks, smooth_prob=0.0).generate_at(
+                                          np.arange(20), seed=2))
+    for bad in (-0.1, 1.5, True):
+        with pytest.raises(ValueError, match="smooth_prob"):
+            CalendarSeasonal(length=80, smooth_prob=bad)
+        with pytest.raises(ValueError, match="smooth_prob"):
+            ShortHistories(smooth_prob=bad)

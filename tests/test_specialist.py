@@ -1,4 +1,4 @@
-"""A specialist network for some seasons: routing, composition, persistence, training."""
+"""Specialist networks for some seasons: routing, composition, persistence, training."""
 
 import numpy as np
 import pytest
@@ -13,14 +13,19 @@ from sktime_symbolic.model.pretrain import QuantileLM, training_batch, training_
 SHIFT = 3.0  # the specialist's forecast, in scale units, above the base's
 
 
+def shifted(base, shift):
+    """A copy of ``base`` whose head adds ``shift`` scale units to every quantile."""
+    out = QuantilePipeline.from_state(base.to_state(), device="cpu")
+    with torch.no_grad():
+        out.model.head.skip.bias += shift
+    return out
+
+
 @pytest.fixture(scope="module")
 def pair():
-    """The shipped pipeline and a copy whose head adds SHIFT scale units to every quantile."""
+    """The shipped base network and a copy shifted by SHIFT."""
     base = load_pretrained(device="cpu").split()[0]
-    specialist = QuantilePipeline.from_state(base.to_state(), device="cpu")
-    with torch.no_grad():
-        specialist.model.head.skip.bias += SHIFT
-    return base, specialist
+    return base, shifted(base, SHIFT)
 
 
 def contexts(n_series=6, seed=0):
@@ -69,8 +74,13 @@ def test_composition_refuses_what_cannot_share_one_codec_and_one_architecture(pa
     with pytest.raises(ValueError, match="codec differs"):
         base.with_specialist(QuantilePipeline(specialist.model, other_codec, device="cpu"), seasons=[4])
     routed = base.with_specialist(specialist, seasons=[4])
-    with pytest.raises(ValueError, match="single networks"):
-        routed.with_specialist(specialist, seasons=[12])
+    with pytest.raises(ValueError, match="single network"):
+        base.with_specialist(routed, seasons=[12])
+    with pytest.raises(ValueError, match=r"seasons \[4\] already go to a specialist"):
+        routed.with_specialist(specialist, seasons=[1, 4])
+    with pytest.raises(ValueError, match="distinct positive integers"):
+        QuantileConfig(n_features=19, n_symbols=65, max_position=512, season_input=True,
+                       specialist_seasons=((4, 12), (12,)))
     with pytest.raises(ValueError, match="needs season_input=True"):
         QuantileConfig(n_features=19, n_symbols=65, max_position=512, specialist_seasons=(4,))
 
@@ -80,8 +90,8 @@ def test_saved_pair_round_trips_with_both_cards(pair, tmp_path):
     routed = base.with_specialist(specialist, seasons=[4, 12])
     routed.save(tmp_path / "pair")
     loaded = load_pretrained(tmp_path / "pair", device="cpu")
-    assert loaded.cfg.specialist_seasons == (4, 12)
-    assert loaded.card["specialist"]["name"] == specialist.card["name"]
+    assert loaded.cfg.specialist_seasons == ((4, 12),)
+    assert loaded.card["specialists"][0]["name"] == specialist.card["name"]
     ys = contexts(seed=1)
     np.testing.assert_allclose(loaded.predict_quantiles(ys, 8, season=[4, 7, 12, 1, 4, 7])[0],
                                routed.predict_quantiles(ys, 8, season=[4, 7, 12, 1, 4, 7])[0], rtol=1e-6)
@@ -96,7 +106,7 @@ def test_training_moves_only_the_network_a_window_is_routed_to(pair):
     for seasons, moved in (([7, 7, 1, 24], "base"), ([12, 12, 12, 12], "specialist")):
         module.zero_grad(set_to_none=True)
         module.loss(training_batch(routed.codec, ctx, hor, cfg=routed.cfg, seasons=np.array(seasons))).backward()
-        grads = {"base": module.model.head.skip.weight.grad, "specialist": module.model.specialist.head.skip.weight.grad}
+        grads = {"base": module.model.head.skip.weight.grad, "specialist": module.model.specialists[0].head.skip.weight.grad}
         assert grads[moved] is not None and grads[moved].abs().sum() > 0
         still = grads["specialist" if moved == "base" else "base"]
         assert still is None or still.abs().sum() == 0
@@ -116,9 +126,35 @@ def test_a_pair_splits_back_into_its_two_networks(pair):
                                    rtol=1e-6)
     own = {k: v for k, v in specialist.card.items() if k not in ("config", "codec", "sha256", "parameters")}
     assert got_specialist.card == {**own, "split_from": {"name": base.card.get("name"), "version": base.card.get("version")}}
-    assert "specialist" not in got_base.card
+    assert "specialists" not in got_base.card
     with pytest.raises(ValueError, match="no specialist network"):
         base.split()
+
+
+def test_two_specialists_each_forecast_their_own_seasons_and_split_back(pair, tmp_path):
+    base, monthly = pair
+    yearly = shifted(base, -SHIFT)
+    routed = base.with_specialist(monthly, seasons=[4, 12]).with_specialist(yearly, seasons=[1])
+    assert routed.cfg.specialist_seasons == ((4, 12), (1,))
+    routed.save(tmp_path / "three")
+    loaded = load_pretrained(tmp_path / "three", device="cpu")
+    ys, seasons = contexts(n_series=8, seed=3), [12, 1, 7, 4, 1, 24, 168, 52]
+    got, _ = loaded.predict_quantiles(ys, 8, season=seasons)
+    for network, rows in ((base, [2, 5, 6, 7]), (monthly, [0, 3]), (yearly, [1, 4])):
+        want, _ = network.predict_quantiles([ys[i] for i in rows], 8, season=[seasons[i] for i in rows])
+        np.testing.assert_allclose(got[rows], want, rtol=1e-4, atol=1e-4)
+    # told nothing and no season found: the base network, over a horizon of several passes too;
+    # told 1 (yearly data): the season-1 specialist
+    walk = 50 + np.cumsum(np.random.default_rng(4).normal(size=300))
+    for season, network in ((None, base), (1, yearly)):
+        np.testing.assert_allclose(loaded.predict_quantiles(walk, 100, season=season)[0],
+                                   network.predict_quantiles(walk, 100, season=season)[0], rtol=1e-4, atol=1e-4)
+    networks = loaded.split()
+    assert len(networks) == 3
+    assert [n.card.get("name") for n in networks[1:]] == [monthly.card.get("name"), yearly.card.get("name")]
+    for got_network, want in zip(networks, (base, monthly, yearly)):
+        np.testing.assert_allclose(got_network.predict_quantiles(ys, 8, season=7)[0],
+                                   want.predict_quantiles(ys, 8, season=7)[0], rtol=1e-6)
 
 
 def test_several_devices_train_a_pair_with_ddp_that_allows_an_unused_network(pair):

@@ -209,15 +209,18 @@ def motif_copy(x, lengths, codes, horizon, window=MOTIF_WINDOW, max_lags=MOTIF_M
     return paths, quality
 
 
-def season_inputs(season_extras, raw_lags, valid, seasons, clip, copy_length) -> dict:
+def season_inputs(season_extras, raw_lags, valid, seasons, told, clip, copy_length) -> dict:
     """The season-aware part of a :class:`TokenBatch`: each token's phase in its series' season
-    (zero without one), the season features, and with a ``copy_length`` the experts and their skill
-    (``season_extras``: what :func:`~sktime_symbolic.model.experts.batch_statistical_experts` returns)."""
+    (zero without one), the season features, the route (the season ``told``, else the detected one
+    when one was found, else 0: a series told nothing and without a season goes to no specialist),
+    and with a ``copy_length`` the experts and their skill (``season_extras``: what
+    :func:`~sktime_symbolic.model.experts.batch_statistical_experts` returns)."""
     period = np.maximum(seasons, 1)[:, None].astype(np.float64)
     angle = 2 * np.pi * ((raw_lags - 1) % period) / period
     on = (valid & (seasons[:, None] > 1))[..., None]
     out = {"phase": np.where(on, np.stack((np.sin(angle), np.cos(angle)), axis=-1), 0.0).astype(np.float32),
-           "season_features": season_extras[2].astype(np.float32), "season": seasons}
+           "season_features": season_extras[2].astype(np.float32), "season": seasons,
+           "route": np.where(told > 0, told, np.where(seasons > 1, seasons, 0))}
     if copy_length:
         out["experts"] = np.clip(season_extras[0], -clip, clip).astype(np.float32)
         out["expert_skill"] = season_extras[1].astype(np.float32)
@@ -397,7 +400,7 @@ class PieceCodec:
         if not hasattr(self, "centers_"):
             raise ValueError("PieceCodec is not fitted")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
-        seasons = check_seasons(seasons, len(contexts))
+        seasons = told = check_seasons(seasons, len(contexts))
         z, loc, scale = scale_contexts(contexts, self.clip)
         filled = [fill_missing(x) for x in z]
         # a one-point context is one piece of length 0
@@ -445,7 +448,7 @@ class PieceCodec:
             tokens["copy"] = np.clip(np.stack([c[0] for c in copies]), -self.clip, self.clip).astype(np.float32)
             tokens["copy_quality"] = np.stack([c[1] for c in copies]).astype(np.float32)
         if season_extras is not None:
-            tokens.update(season_inputs(season_extras, raw_lags, valid, seasons, self.clip, copy_length))
+            tokens.update(season_inputs(season_extras, raw_lags, valid, seasons, told, self.clip, copy_length))
         return tokens
 
     def state(self) -> dict:

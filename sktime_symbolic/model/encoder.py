@@ -15,12 +15,13 @@ seasonal naive, SES, damped trend, Theta, ...) and their backtest skill enter th
 the mixture below as further candidates, so the network learns which expert to trust per series
 and per step rather than the seasonality itself.
 
-With ``specialist_seasons``, the encoder holds a second network of the same architecture, the
-specialist, and each series whose season (told, or detected from the context) is one of those
-seasons is forecast by the specialist alone: a hard mixture of experts keyed on the season. One
-network trained on the whole mixture trades the low-frequency groups against the high-frequency
-ones (more whole short histories win monthly data and lose daily data, BENCHMARKS.md); two
-networks, each trained for its own seasons, need not.
+With ``specialist_seasons`` (one group of seasons per specialist), the encoder holds further
+networks of the same architecture, the specialists, and each series whose season (told, or detected
+from the context) is in a specialist's group is forecast by that specialist alone: a hard mixture
+of experts keyed on the season. A series told nothing in whose context no season is found goes to
+the base network, also where a specialist forecasts season 1 (yearly data, told so). One network trained on the whole mixture trades the low-frequency
+groups against the high-frequency ones (more whole short histories win monthly data and lose daily
+data, BENCHMARKS.md); a network per group of seasons, each trained for its own, need not.
 
 With ``copy_paths`` (the in-context motif prior), the codec's
 :func:`~sktime_symbolic.model.codec.motif_copy` paths (the context's continuation
@@ -85,13 +86,9 @@ class QuantileConfig:
             raise ValueError(f"expert_paths must be 0 or {N_EXPERTS} (the codec's experts), got {self.expert_paths!r}")
         if not isinstance(self.season_input, bool):
             raise ValueError(f"season_input must be a bool, got {self.season_input!r}")
-        seasons = tuple(self.specialist_seasons) if isinstance(self.specialist_seasons, (tuple, list)) else (None,)
-        if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in seasons) or len(
-                set(seasons)) != len(seasons):
-            raise ValueError(f"specialist_seasons must be distinct positive integers, got {self.specialist_seasons!r}")
-        if seasons and not self.season_input:
+        object.__setattr__(self, "specialist_seasons", _season_groups(self.specialist_seasons))
+        if self.specialist_seasons and not self.season_input:
             raise ValueError("specialist_seasons route by the season: the model needs season_input=True")
-        object.__setattr__(self, "specialist_seasons", tuple(sorted(int(k) for k in seasons)))
         if self.d_model % self.n_heads:
             raise ValueError(f"d_model ({self.d_model}) must be a multiple of n_heads ({self.n_heads})")
         object.__setattr__(self, "quantile_levels", tuple(float(q) for q in self.quantile_levels))
@@ -110,7 +107,7 @@ class QuantileConfig:
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["quantile_levels"] = list(self.quantile_levels)
-        out["specialist_seasons"] = list(self.specialist_seasons)
+        out["specialist_seasons"] = [list(group) for group in self.specialist_seasons]
         return out
 
     @classmethod
@@ -123,13 +120,38 @@ class QuantileConfig:
         if names - set(data) - set(ADDED_FIELDS):
             raise ValueError(f"config lacks fields {sorted(names - set(data) - set(ADDED_FIELDS))}")
         data = {**ADDED_FIELDS, **data}
-        return cls(**{k: tuple(v) if k in ("quantile_levels", "specialist_seasons") else v for k, v in data.items()})
+        return cls(**{k: tuple(v) if k == "quantile_levels" else v for k, v in data.items()})
+
+    @property
+    def routed_seasons(self) -> tuple:
+        """Every season some specialist forecasts (sorted)."""
+        return tuple(sorted(k for group in self.specialist_seasons for k in group))
+
+
+def _season_groups(value) -> tuple:
+    """``specialist_seasons`` as a tuple of sorted tuples, one per specialist: a sequence of
+    integers is one specialist's seasons (``(4, 12)`` -> ``((4, 12),)``), a sequence of such
+    sequences one group per specialist; each season positive and in one group at most."""
+    bad = ValueError(f"specialist_seasons must be distinct positive integers, or groups of them (one per "
+                     f"specialist), got {value!r}")
+    if not isinstance(value, (tuple, list)):
+        raise bad
+    groups = [value] if value and not isinstance(value[0], (tuple, list)) else list(value)
+    seasons = []
+    for group in groups:
+        if not isinstance(group, (tuple, list)) or not group:
+            raise bad
+        seasons += list(group)
+    if any(isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 for k in seasons) or len(
+            set(seasons)) != len(seasons):
+        raise bad
+    return tuple(tuple(sorted(int(k) for k in group)) for group in groups)
 
 
 MODEL_INPUTS = ("features", "symbols", "lags", "valid", "last")
 COPY_INPUTS = ("copy", "copy_quality")
 SEASON_INPUTS = ("phase", "season_features")
-ROUTE_INPUTS = ("season",)
+ROUTE_INPUTS = ("route",)
 EXPERT_INPUTS = ("experts", "expert_skill")
 
 
@@ -205,8 +227,10 @@ class QuantileEncoder(nn.Module):
             nn.init.zeros_(self.expert_gate.weight)
             nn.init.constant_(self.expert_gate.bias, -1.0)
         if cfg.specialist_seasons:
-            self.specialist = QuantileEncoder(cfg.replace(specialist_seasons=()))
-            self.register_buffer("routes", torch.tensor(cfg.specialist_seasons), persistent=False)
+            self.specialists = nn.ModuleList(QuantileEncoder(cfg.replace(specialist_seasons=()))
+                                             for _ in cfg.specialist_seasons)
+            for i, group in enumerate(cfg.specialist_seasons):
+                self.register_buffer(f"routes_{i}", torch.tensor(group), persistent=False)
 
     @staticmethod
     def _paths_inputs(paths, quality, last):
@@ -215,14 +239,17 @@ class QuantileEncoder(nn.Module):
         return torch.cat((rel.flatten(1), quality), dim=1)
 
     def forward(self, inputs):
-        """Quantiles in scale units, (B, n_quantiles, prediction_length): this network's on the series
-        outside the specialist's seasons, the specialist's on the others, in the batch's order (each
-        series sees one network only, so its forecast does not depend on the rest of the batch)."""
+        """Quantiles in scale units, (B, n_quantiles, prediction_length): each specialist's on the series
+        of its seasons, this network's on the others, in the batch's order (each series sees one
+        network only, so its forecast does not depend on the rest of the batch)."""
         if not self.cfg.specialist_seasons:
             return self._forward(inputs)
-        to_specialist = torch.isin(inputs["season"], self.routes)
+        route = torch.zeros_like(inputs["route"])
+        for i in range(len(self.specialists)):
+            route[torch.isin(inputs["route"], getattr(self, f"routes_{i}"))] = i + 1
         out = None
-        for rows, network in ((~to_specialist, self), (to_specialist, self.specialist)):
+        for i, network in enumerate((self, *self.specialists)):
+            rows = route == i
             if rows.all():
                 return network._forward(inputs)
             if rows.any():
@@ -236,7 +263,7 @@ class QuantileEncoder(nn.Module):
         """Encoder states (B, T + 1, d_model) of a dict of codec tensors (``features``, ``symbols``,
         ``lags``, ``valid``, and with ``copy_paths`` also ``last``, ``copy``, ``copy_quality``);
         the last position is the REG token (lag 0). Always the base network's, also for the
-        specialist's seasons: the embeddings of a panel must share one space."""
+        specialists' seasons: the embeddings of a panel must share one space."""
         features, valid = inputs["features"], inputs["valid"]
         B, T, _ = features.shape
         x = self.embed(features) + self.symbol(inputs["symbols"]) + self.position(inputs["lags"])

@@ -205,22 +205,28 @@ class QuantilePipeline:
         return tokens, model_inputs(tokens, self.cfg, self.device)
 
     @torch.inference_mode()
-    def _quantiles_one_pass(self, contexts, seasons):
-        """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64, and the seasons
-        the codec used (the detected ones where ``seasons`` is 0; as given for a season-blind codec)."""
+    def _quantiles_one_pass(self, contexts, seasons, routes=None):
+        """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64, the seasons the
+        codec used (the detected ones where ``seasons`` is 0; as given for a season-blind codec) and
+        the routes to the networks (``routes``, when given, replaces the codec's)."""
         tokens, inputs = self._encode(contexts, seasons)
+        if routes is not None and "route" in inputs:
+            inputs["route"] = torch.as_tensor(routes, device=self.device)
         with self._autocast():
             z = self.model(inputs).float().cpu().numpy().astype(np.float64)
         z = np.sort(z, axis=1)  # quantiles never cross
-        return z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None], tokens.get("season", seasons)
+        return (z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None], tokens.get("season", seasons),
+                tokens.get("route"))
 
     def _quantiles(self, contexts, prediction_length, seasons):
         chunks, contexts = [], list(contexts)
-        covered = 0
+        covered, routes = 0, None
         median = int(np.argmin(np.abs(self.levels - 0.5)))
         while covered < prediction_length:
-            # the season detected on the context holds for the whole horizon (and so does the network)
-            q, seasons = self._quantiles_one_pass(contexts, seasons)
+            # the season detected on the context holds for the whole horizon, and so does the network
+            # (a series routed to the base because none was found stays there, told 1 or not)
+            q, seasons, route = self._quantiles_one_pass(contexts, seasons, routes)
+            routes = route if routes is None else routes
             chunks.append(q)
             covered += q.shape[-1]
             if covered < prediction_length:
@@ -281,8 +287,8 @@ class QuantilePipeline:
 
     @torch.inference_mode()
     def embed(self, context, batch_size=256, progress=False, season=None) -> np.ndarray:
-        """Encoder states averaged over each context's tokens and the REG token: (n, d_model). With a
-        specialist network, every series is embedded by the base network, so that the embeddings of a
+        """Encoder states averaged over each context's tokens and the REG token: (n, d_model). With
+        specialist networks, every series is embedded by the base network, so that the embeddings of a
         panel share one space whatever their seasons."""
         check_positive_int("batch_size", batch_size)
         series, single = _as_series_list(context)
@@ -312,26 +318,29 @@ class QuantilePipeline:
 
     def with_specialist(self, specialist: "QuantilePipeline", seasons, card=None) -> "QuantilePipeline":
         """A new pipeline that forecasts the series of ``seasons`` with ``specialist``'s network and
-        the others with this one (a hard mixture of experts keyed on the season, see
-        :mod:`~sktime_symbolic.model.encoder`).
+        the others as this one does (a hard mixture of experts keyed on the season, see
+        :mod:`~sktime_symbolic.model.encoder`); on a pipeline with specialists, one more.
 
         Both must read the season, share one architecture and one codec (the specialist is
-        typically a continuation of this pipeline, trained for those seasons). ``card`` (default:
-        this pipeline's card with the specialist's under ``"specialist"``) describes the result.
+        typically a continuation of the base network, trained for those seasons), and ``seasons``
+        must not be routed already. ``card`` (default: this pipeline's card with the specialist's
+        appended to its ``"specialists"``) describes the result.
 
         Examples
         --------
         >>> from sktime_symbolic.model import load_pretrained
-        >>> base, specialist = load_pretrained("symbolic-piece", device="cpu").split()
-        >>> both = base.with_specialist(specialist, seasons=[4, 12])
+        >>> base, monthly, yearly = load_pretrained("symbolic-piece", device="cpu").split()
+        >>> both = base.with_specialist(monthly, seasons=[4, 12])
         >>> both.cfg.specialist_seasons
-        (4, 12)
+        ((4, 12),)
+        >>> both.with_specialist(yearly, seasons=[1]).cfg.specialist_seasons
+        ((4, 12), (1,))
         """
         if not isinstance(specialist, QuantilePipeline):
             raise ValueError(f"specialist must be a QuantilePipeline, got {type(specialist).__name__}")
-        if self.cfg.specialist_seasons or specialist.cfg.specialist_seasons:
-            raise ValueError("both pipelines must be single networks (no specialist_seasons of their own)")
-        if self.cfg != specialist.cfg:
+        if specialist.cfg.specialist_seasons:
+            raise ValueError("the specialist must be a single network (no specialist_seasons of its own)")
+        if self.cfg.replace(specialist_seasons=()) != specialist.cfg:
             raise ValueError(f"the specialist's architecture {specialist.cfg} differs from {self.cfg}")
         state, other = self.codec.state(), specialist.codec.state()
         if self.codec.config() != specialist.codec.config() or state.keys() != other.keys() or not all(
@@ -340,37 +349,43 @@ class QuantilePipeline:
         seasons = tuple(np.atleast_1d(seasons).tolist())
         if not seasons:
             raise ValueError("seasons is empty: name the seasons the specialist forecasts")
-        model = QuantileEncoder(self.cfg.replace(specialist_seasons=seasons))
+        taken = set(seasons) & {k for group in self.cfg.specialist_seasons for k in group}
+        if taken:
+            raise ValueError(f"seasons {sorted(taken)} already go to a specialist of this pipeline")
+        n = len(self.cfg.specialist_seasons)
+        model = QuantileEncoder(self.cfg.replace(specialist_seasons=self.cfg.specialist_seasons + (seasons,)))
         weights = {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-        weights.update({f"specialist.{k}": v.detach().cpu() for k, v in specialist.model.state_dict().items()})
+        weights.update({f"specialists.{n}.{k}": v.detach().cpu() for k, v in specialist.model.state_dict().items()})
         model.load_state_dict(weights)
         if card is None:
-            card = {**_own_card(self.card), "specialist": _own_card(specialist.card)}
+            own = _own_card(self.card)
+            card = {**own, "specialists": [*own.get("specialists", []), _own_card(specialist.card)]}
         return QuantilePipeline(model, self.codec, device=self.device, card=card)
 
-    def split(self) -> tuple["QuantilePipeline", "QuantilePipeline"]:
-        """``(base, specialist)``: the two networks of a pipeline with a specialist, each as a pipeline of
-        its own (the inverse of :meth:`with_specialist`), e.g. to train the specialist further and
-        compose the pair again. The base's card is the pair's without the specialist's, the
-        specialist's the pair's ``"specialist"`` entry; both name the pair they came from.
+    def split(self) -> tuple["QuantilePipeline", ...]:
+        """``(base, *specialists)``: the networks of a pipeline with specialists, each as a pipeline of
+        its own (the inverse of :meth:`with_specialist`), e.g. to train a specialist further and
+        compose them again. The base's card is the pipeline's without the specialists' cards, each
+        specialist's its entry of ``"specialists"``; all name the pipeline they came from.
 
         Examples
         --------
         >>> from sktime_symbolic.model import load_pretrained
-        >>> base, specialist = load_pretrained("symbolic-piece", device="cpu").split()
-        >>> base.cfg.specialist_seasons, specialist.cfg.specialist_seasons
-        ((), ())
+        >>> networks = load_pretrained("symbolic-piece", device="cpu").split()
+        >>> [network.cfg.specialist_seasons for network in networks]
+        [(), (), ()]
         """
         if not self.cfg.specialist_seasons:
             raise ValueError("this pipeline has no specialist network to split off")
         base = QuantileEncoder(self.cfg.replace(specialist_seasons=()))
         base.load_state_dict({k: v.detach().clone() for k, v in self.model.state_dict().items()
-                              if not k.startswith("specialist.")})
+                              if not k.startswith("specialists.")})
         origin = {"split_from": {"name": self.card.get("name"), "version": self.card.get("version")}}
-        cards = ({k: v for k, v in _own_card(self.card).items() if k != "specialist"},
-                 _own_card(self.card.get("specialist", {})))
+        own = _own_card(self.card)
+        specialist_cards = own.pop("specialists", [{}] * len(self.model.specialists))
         return tuple(QuantilePipeline(model, self.codec, device=self.device, card={**copy.deepcopy(card), **origin})
-                     for model, card in zip((base, copy.deepcopy(self.model.specialist)), cards))
+                     for model, card in zip((base, *copy.deepcopy(list(self.model.specialists))),
+                                            (own, *specialist_cards)))
 
     # ------------------------------------------------------------------ persistence
 

@@ -151,7 +151,8 @@ def load_or_make_calendar_pool(path, n, seed, length=POOL_LENGTH) -> tuple[np.nd
     return series.astype(np.float32), seasons
 
 
-def load_or_make_short_pool(path, n, seed, trend_break_prob=0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_or_make_short_pool(path, n, seed, trend_break_prob=0.0, smooth_prob=0.0) -> tuple[np.ndarray, np.ndarray,
+                                                                                             np.ndarray]:
     """``(series, n_context, seasons)`` of :class:`~sktime_symbolic.synthetic.ShortHistories`, stored once
     at ``path`` (npz) like the main pool."""
     path = Path(path)
@@ -159,8 +160,8 @@ def load_or_make_short_pool(path, n, seed, trend_break_prob=0.0) -> tuple[np.nda
         with np.load(path) as data:
             if data["series"].shape[0] >= n:
                 return data["series"], data["n_context"], data["seasons"]
-    series, n_context, seasons = ShortHistories(trend_break_prob=trend_break_prob).generate_histories(
-        np.arange(n), seed=seed)
+    series, n_context, seasons = ShortHistories(trend_break_prob=trend_break_prob,
+                                                smooth_prob=smooth_prob).generate_histories(np.arange(n), seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, series=series.astype(np.float32), n_context=n_context, seasons=seasons)
     return series.astype(np.float32), n_context, seasons
@@ -291,8 +292,8 @@ class WindowStream(torch.utils.data.IterableDataset):
 
 def training_strategy(cfg, accelerator="auto", devices="auto") -> str:
     """Lightning's strategy for a model of config ``cfg`` on ``devices``: ``"auto"`` (Lightning's
-    choice, DDP on several devices), except for a model with a specialist on several devices: DDP
-    told that a process may leave one network without a series (a batch of hourly data never
+    choice, DDP on several devices), except for a model with specialists on several devices: DDP
+    told that a process may leave a network without a series (a batch of hourly data never
     reaches the specialist of seasons 4 and 12), which plain DDP refuses."""
     if not cfg.specialist_seasons:
         return "auto"
@@ -463,7 +464,7 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
              batch_size=64, lr=1e-3, seed=0, resume=False, pool_size=100_000, pool_dir=None, num_workers=0,
              val_every=500, val_batches=8, accelerator="auto", devices="auto", progress=True, export_name=None,
              init_from=None, integrate_prob=0.0, level_walk_prob=0.0, pool_jobs=1, calendar_prob=0.0, short_prob=0.0,
-             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0):
+             season_noise_prob=0.0, history_prob=0.0, trend_break_prob=0.0, smooth_prob=0.0):
     """Train (or resume) a quantile encoder; writes ``out/checkpoints/last.ckpt``, ``codec.json``/``codec.npz``,
     ``metrics.csv`` and the exported pipeline ``out/pipeline``. Returns the exported pipeline.
 
@@ -475,7 +476,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
     told their season), ``short_prob`` the share of short windows, ``history_prob`` the share of whole
     short histories (:class:`~sktime_symbolic.synthetic.ShortHistories`), ``season_noise_prob`` the
     share told a random calendar season instead (:class:`PoolWindows`); ``trend_break_prob`` the share
-    of short histories whose trend changes slope (their pool is stored apart)."""
+    of short histories whose trend changes slope and ``smooth_prob`` the share that are smooth growth
+    curves with almost no noise (each such pool is stored apart)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     pool_dir = Path(pool_dir) if pool_dir else out
@@ -484,23 +486,24 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                              progress=progress, n_jobs=pool_jobs)
     val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{POOL_SEED}.npy", 2000, POOL_SEED, stream=3,
                                  progress=progress, n_jobs=pool_jobs)
-    breaks = f"_breaks{trend_break_prob:g}" if trend_break_prob else ""
+    breaks = (f"_breaks{trend_break_prob:g}" if trend_break_prob else "") + (
+        f"_smooth{smooth_prob:g}" if smooth_prob else "")
     calendar = load_or_make_calendar_pool(pool_dir / f"calendar_pool_seed{POOL_SEED}.npz", CALENDAR_POOL_SIZE,
                                           POOL_SEED)
     val_calendar = load_or_make_calendar_pool(pool_dir / f"val_calendar_pool_seed{POOL_SEED}.npz", 2000,
                                               POOL_SEED + 1)
     histories = load_or_make_short_pool(pool_dir / f"history_pool{breaks}_seed{POOL_SEED}.npz", SHORT_POOL_SIZE,
-                                        POOL_SEED, trend_break_prob)
+                                        POOL_SEED, trend_break_prob, smooth_prob)
     val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool{breaks}_seed{POOL_SEED}.npz", 2000,
-                                            POOL_SEED + 1, trend_break_prob)
+                                            POOL_SEED + 1, trend_break_prob, smooth_prob)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
     if start is not None and start.cfg.specialist_seasons:
         # trained as one, each network would learn only from the windows routed to it, which lost
         # its bake-off to a specialist trained on the whole mixture (BENCHMARKS.md)
-        raise ValueError(f"{init_from} holds two networks (a specialist for seasons {list(start.cfg.specialist_seasons)}): "
-                         "start from one of them, saved from QuantilePipeline.split(), and compose the pair again "
-                         "with with_specialist")
+        raise ValueError(f"{init_from} holds several networks (specialists for seasons "
+                         f"{[list(g) for g in start.cfg.specialist_seasons]}): start from one of them, saved from "
+                         "QuantilePipeline.split(), and compose them again with with_specialist")
     if resume:
         codec_obj = codec_from_config(json.loads(codec_json.read_text()), dict(np.load(codec_npz)))
     elif start is not None:
@@ -572,7 +575,8 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                                                                             "short_prob": short_prob,
                                                                             "season_noise_prob": season_noise_prob,
                                                                             "history_prob": history_prob,
-                                                                            "trend_break_prob": trend_break_prob},
+                                                                            "trend_break_prob": trend_break_prob,
+                                                                            "smooth_prob": smooth_prob},
             "data": "synthetic only (KernelSynth, CauKer, S2 with TSMixup; weights "
                     f"{GENERATOR_WEIGHTS}; CalendarSeasonal for a share calendar_prob of the windows, "
                     "ShortHistories for a share history_prob); "
@@ -631,6 +635,8 @@ def main(argv=None):
                         help="share of training windows that are whole short histories (10-60 values), told their season")
     parser.add_argument("--trend-break-prob", type=float, default=0.0,
                         help="share of short histories whose trend changes slope")
+    parser.add_argument("--smooth-prob", type=float, default=0.0,
+                        help="share of short histories that are smooth growth curves with almost no noise")
     args = parser.parse_args(argv)
     pretrain(args.out, args.codec, args.codec_options, args.model_options, args.max_steps, args.max_minutes,
              args.batch_size, args.lr, args.seed, args.resume, args.pool_size, args.pool_dir, args.num_workers,
@@ -638,7 +644,7 @@ def main(argv=None):
              export_name=args.export_name, init_from=args.init_from, integrate_prob=args.integrate_prob,
              level_walk_prob=args.level_walk_prob, pool_jobs=args.pool_jobs, calendar_prob=args.calendar_prob,
              short_prob=args.short_prob, season_noise_prob=args.season_noise_prob, history_prob=args.history_prob,
-             trend_break_prob=args.trend_break_prob)
+             trend_break_prob=args.trend_break_prob, smooth_prob=args.smooth_prob)
 
 
 if __name__ == "__main__":

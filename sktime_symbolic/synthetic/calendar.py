@@ -41,6 +41,11 @@ class CalendarSeasonal(IndexedGenerator):
         Share of series whose trend changes slope once or twice at random times, often after the
         point where a forecast would start: a trend that held over the history need not hold over
         the horizon, so a model trained on them learns how far to extrapolate one.
+    smooth_prob : float, default=0.0
+        Share of series that are smooth growth curves (linear, damped, exponential, logistic, or a
+        slope that wanders slowly) with almost no noise (0.1-2% of the usual): the shape of
+        yearly macro-economic and demographic series, whose forecast should follow the curve
+        with narrow intervals rather than treat its bends as noise.
 
     Examples
     --------
@@ -54,7 +59,8 @@ class CalendarSeasonal(IndexedGenerator):
 
     _stream = stream_id("calendar")
 
-    def __init__(self, length: int = 640, seasons=CALENDAR_SEASONS, trend_break_prob: float = 0.0):
+    def __init__(self, length: int = 640, seasons=CALENDAR_SEASONS, trend_break_prob: float = 0.0,
+                 smooth_prob: float = 0.0):
         if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 2:
             raise ValueError(f"length must be an integer >= 2, got {length!r}")
         self.length = int(length)
@@ -64,6 +70,7 @@ class CalendarSeasonal(IndexedGenerator):
                              f"total weight, got {seasons!r}")
         self.seasons = tuple((int(s), float(w)) for s, w in seasons)
         self.trend_break_prob = check_probability(trend_break_prob, "trend_break_prob")
+        self.smooth_prob = check_probability(smooth_prob, "smooth_prob")
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series of the given indices, shape ``(len(indices), length)``."""
@@ -89,10 +96,12 @@ class CalendarSeasonal(IndexedGenerator):
             second = _SECOND_CYCLE[season]
             if second and rng.random() < 0.5:
                 pattern += rng.uniform(0.2, 0.8) * self._cycle(rng, second, t)
-        trend = self._trend(rng, n)
+        # drawn only when asked for, so that series without smooth ones stay as they were
+        smooth = bool(self.smooth_prob) and rng.random() < self.smooth_prob
+        trend = self._smooth_trend(rng, n) if smooth else self._trend(rng, n)
         if self.trend_break_prob and rng.random() < self.trend_break_prob:
             trend = trend + self._breaks(rng, n)
-        noise_scale = rng.uniform(0.02, 0.4)
+        noise_scale = rng.uniform(0.02, 0.4) * (10 ** rng.uniform(-3, -1.7) if smooth else 1.0)
         noise = rng.standard_normal(n)
         if rng.random() < 0.4:
             phi = rng.uniform(0.3, 0.9)
@@ -130,6 +139,28 @@ class CalendarSeasonal(IndexedGenerator):
                    for _ in range(int(rng.integers(1, 3))))
 
     @staticmethod
+    def _smooth_trend(rng, n) -> np.ndarray:
+        """A growth curve on the trend's scale: linear, damped, exponential, logistic, or a slope
+        that wanders slowly (a twice-integrated noise)."""
+        kind = rng.choice(5)
+        t = np.arange(n, dtype=np.float64) / n
+        scale = rng.normal(0, 3)
+        if kind == 0:
+            return scale * t
+        if kind == 1:
+            phi = rng.uniform(0.85, 0.999)
+            return scale * (1 - phi ** (t * n)) / (1 - phi) / n
+        if kind == 2:
+            rate = rng.uniform(-2, 3)
+            return scale * np.expm1(rate * t) / rate if abs(rate) > 1e-3 else scale * t
+        if kind == 3:
+            return scale / (1 + np.exp(-rng.uniform(3, 12) * (t - rng.uniform(-0.2, 1.2))))
+        slope = np.cumsum(rng.normal(0, 1, n))
+        curve = np.cumsum(slope + rng.normal(0, 3) * np.sqrt(n))
+        spread = np.abs(curve).max()
+        return scale * curve / spread if spread > 0 else curve
+
+    @staticmethod
     def _trend(rng, n) -> np.ndarray:
         kind = rng.choice(4, p=[0.2, 0.3, 0.25, 0.25])
         t = np.arange(n, dtype=np.float64) / n
@@ -161,7 +192,7 @@ class ShortHistories(IndexedGenerator):
         The shortest and longest context.
     max_horizon : int, default=64
         The longest horizon.
-    trend_break_prob : float, default=0.0
+    trend_break_prob, smooth_prob : float, default=0.0
         See :class:`CalendarSeasonal`.
 
     Examples
@@ -175,13 +206,15 @@ class ShortHistories(IndexedGenerator):
 
     _stream = stream_id("short_histories")
 
-    def __init__(self, context_range=(10, 60), max_horizon: int = 64, trend_break_prob: float = 0.0):
+    def __init__(self, context_range=(10, 60), max_horizon: int = 64, trend_break_prob: float = 0.0,
+                 smooth_prob: float = 0.0):
         lo, hi = context_range
         if not (2 <= lo <= hi) or max_horizon < 1:
             raise ValueError(f"context_range must be (lo, hi) with 2 <= lo <= hi and max_horizon >= 1, got "
                              f"{context_range!r}, {max_horizon!r}")
         self.context_range, self.max_horizon = (int(lo), int(hi)), int(max_horizon)
         self.trend_break_prob = check_probability(trend_break_prob, "trend_break_prob")
+        self.smooth_prob = check_probability(smooth_prob, "smooth_prob")
 
     def generate_at(self, indices, seed: int = 0) -> np.ndarray:
         """Series of the given indices, shape ``(len(indices), max context + max_horizon)``, NaN after each end."""
@@ -198,7 +231,7 @@ class ShortHistories(IndexedGenerator):
             rng = sample_rng(seed, self._stream, int(i))
             n = int(rng.integers(self.context_range[0], self.context_range[1] + 1))
             h = int(np.clip(round(n * rng.uniform(0.2, 0.6)), 4, self.max_horizon))
-            seasons[k], out[k, :n + h] = CalendarSeasonal(n + h, SHORT_SEASONS,
-                                                               self.trend_break_prob)._draw(rng)
+            seasons[k], out[k, :n + h] = CalendarSeasonal(n + h, SHORT_SEASONS, self.trend_break_prob,
+                                                          self.smooth_prob)._draw(rng)
             n_context[k] = n
         return out, n_context, seasons
