@@ -19,7 +19,7 @@ the others still run; the exit status is 1 if any failed):
                bitsandbytes are present, else LoRA.
 ``ddp``        with 2 GPUs or more: ``SymbolicFMEstimator`` trained ``--ddp-steps`` steps with
                ``devices=2`` (DDP; the estimator tells it that hourly batches leave the shipped
-               model's specialist network unused), in a child process of this script (Lightning
+               model's specialist networks unused), in a child process of this script (Lightning
                re-runs its command per rank); skipped with fewer GPUs.
 """
 

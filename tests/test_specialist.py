@@ -165,3 +165,40 @@ def test_several_devices_train_a_pair_with_ddp_that_allows_an_unused_network(pai
     assert training_strategy(routed.cfg, "gpu", [0, 1]) == "ddp_find_unused_parameters_true"
     for cfg, accelerator, devices in ((routed.cfg, "cpu", 1), (routed.cfg, "cpu", "auto"), (base.cfg, "cpu", 2)):
         assert training_strategy(cfg, accelerator, devices) == "auto"
+
+
+def test_a_model_saved_with_one_specialist_before_there_could_be_several_still_loads(pair, tmp_path):
+    import hashlib
+    import json
+
+    from safetensors.torch import load_file, save_file
+
+    base, specialist = pair
+    routed = base.with_specialist(specialist, seasons=[4, 12])
+    routed.save(tmp_path / "v6")
+    # rewrite it as v6 wrote it: weights under "specialist.", the card's "specialist", a flat season list
+    weights_path, card_path = tmp_path / "v6" / "model.safetensors", tmp_path / "v6" / "model_card.json"
+    weights = {k.replace("specialists.0.", "specialist."): v for k, v in load_file(str(weights_path)).items()}
+    save_file(weights, str(weights_path), metadata={"format": "pt"})
+    card = json.loads(card_path.read_text())
+    card["specialist"] = card.pop("specialists")[0]
+    card["config"]["specialist_seasons"] = [4, 12]
+    card["sha256"]["model.safetensors"] = hashlib.sha256(weights_path.read_bytes()).hexdigest()
+    card_path.write_text(json.dumps(card))
+    state = {**routed.to_state(), "weights": weights, "card": {**routed.card, "specialist": card["specialist"]}}
+    state["card"].pop("specialists")
+    ys, seasons = contexts(seed=5), [4, 7, 12, 1, 24, 4]
+    want, _ = routed.predict_quantiles(ys, 8, season=seasons)
+    for loaded in (load_pretrained(tmp_path / "v6", device="cpu"), QuantilePipeline.from_state(state, device="cpu")):
+        assert loaded.cfg.specialist_seasons == ((4, 12),)
+        assert loaded.card["specialists"][0]["name"] == specialist.card["name"] and "specialist" not in loaded.card
+        np.testing.assert_allclose(loaded.predict_quantiles(ys, 8, season=seasons)[0], want, rtol=1e-6)
+
+
+def test_split_gives_every_network_even_when_a_given_card_lists_none(pair):
+    base, specialist = pair
+    yearly = shifted(base, -SHIFT)
+    routed = base.with_specialist(specialist, [4, 12], card={"name": "by hand"}).with_specialist(yearly, [1])
+    networks = routed.split()
+    assert len(networks) == 3
+    assert networks[2].card["name"] == yearly.card["name"] and networks[1].card.get("name") != yearly.card["name"]

@@ -19,9 +19,10 @@ With ``specialist_seasons`` (one group of seasons per specialist), the encoder h
 networks of the same architecture, the specialists, and each series whose season (told, or detected
 from the context) is in a specialist's group is forecast by that specialist alone: a hard mixture
 of experts keyed on the season. A series told nothing in whose context no season is found goes to
-the base network, also where a specialist forecasts season 1 (yearly data, told so). One network trained on the whole mixture trades the low-frequency
-groups against the high-frequency ones (more whole short histories win monthly data and lose daily
-data, BENCHMARKS.md); a network per group of seasons, each trained for its own, need not.
+the base network, also where a specialist forecasts season 1 (yearly data, told so). One network
+trained on the whole mixture trades the low-frequency groups against the high-frequency ones (more
+whole short histories win monthly data and lose daily data, BENCHMARKS.md); a network per group of
+seasons, each trained for its own, need not.
 
 With ``copy_paths`` (the in-context motif prior), the codec's
 :func:`~sktime_symbolic.model.codec.motif_copy` paths (the context's continuation
@@ -121,11 +122,6 @@ class QuantileConfig:
             raise ValueError(f"config lacks fields {sorted(names - set(data) - set(ADDED_FIELDS))}")
         data = {**ADDED_FIELDS, **data}
         return cls(**{k: tuple(v) if k == "quantile_levels" else v for k, v in data.items()})
-
-    @property
-    def routed_seasons(self) -> tuple:
-        """Every season some specialist forecasts (sorted)."""
-        return tuple(sorted(k for group in self.specialist_seasons for k in group))
 
 
 def _season_groups(value) -> tuple:

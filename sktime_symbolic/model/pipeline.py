@@ -147,6 +147,18 @@ def _own_card(card: dict) -> dict:
     return {k: v for k, v in card.items() if k not in ("config", "codec", "sha256", "parameters")}
 
 
+def _with_one_specialist_renamed(weights: dict, card: dict) -> tuple[dict, dict]:
+    """Weights and card saved when a model held one specialist at most (v6: ``specialist.*``, the
+    card's ``"specialist"``), named as a model with a list of specialists names them."""
+    if not any(k.startswith("specialist.") for k in weights):
+        return weights, card
+    weights = {("specialists.0." + k[len("specialist."):] if k.startswith("specialist.") else k): v
+               for k, v in weights.items()}
+    card = dict(card)
+    card["specialists"] = [card.pop("specialist", {})]
+    return weights, card
+
+
 def _sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -359,7 +371,7 @@ class QuantilePipeline:
         model.load_state_dict(weights)
         if card is None:
             own = _own_card(self.card)
-            card = {**own, "specialists": [*own.get("specialists", []), _own_card(specialist.card)]}
+            card = {**own, "specialists": [*own.get("specialists", [{}] * n), _own_card(specialist.card)]}
         return QuantilePipeline(model, self.codec, device=self.device, card=card)
 
     def split(self) -> tuple["QuantilePipeline", ...]:
@@ -382,10 +394,12 @@ class QuantilePipeline:
                               if not k.startswith("specialists.")})
         origin = {"split_from": {"name": self.card.get("name"), "version": self.card.get("version")}}
         own = _own_card(self.card)
-        specialist_cards = own.pop("specialists", [{}] * len(self.model.specialists))
+        n = len(self.model.specialists)
+        # a card written by hand may describe fewer specialists than the model holds
+        specialist_cards = (list(own.pop("specialists", [])) + [{}] * n)[:n]
         return tuple(QuantilePipeline(model, self.codec, device=self.device, card={**copy.deepcopy(card), **origin})
                      for model, card in zip((base, *copy.deepcopy(list(self.model.specialists))),
-                                            (own, *specialist_cards)))
+                                            (own, *specialist_cards), strict=True))
 
     # ------------------------------------------------------------------ persistence
 
@@ -398,9 +412,10 @@ class QuantilePipeline:
     @classmethod
     def from_state(cls, state: dict, device="auto") -> "QuantilePipeline":
         model = QuantileEncoder(QuantileConfig.from_dict(state["config"]))
-        model.load_state_dict(state["weights"])
+        weights, card = _with_one_specialist_renamed(state["weights"], state["card"])
+        model.load_state_dict(weights)
         codec = codec_from_config(state["codec"]["config"], state["codec"]["state"])
-        return cls(model, codec, device=device, card=state["card"])
+        return cls(model, codec, device=device, card=card)
 
     def save(self, directory):
         """Write ``model.safetensors``, ``codec.npz`` and ``model_card.json`` (config, codec, sha256 of each file)."""
@@ -444,6 +459,7 @@ class QuantilePipeline:
             weights = load_file(str(directory / WEIGHTS_FILE))
         except (SafetensorError, OSError, RuntimeError) as error:
             raise ValueError(f"{directory / WEIGHTS_FILE} is corrupt: {error}") from error
+        weights, card = _with_one_specialist_renamed(weights, card)
         model = QuantileEncoder(cfg)
         expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
         found = {k: tuple(v.shape) for k, v in weights.items()}
