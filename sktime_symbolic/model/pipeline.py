@@ -147,6 +147,12 @@ def _own_card(card: dict) -> dict:
     return {k: v for k, v in card.items() if k not in ("config", "codec", "sha256", "parameters")}
 
 
+def _specialist_cards(card: dict, n: int) -> list:
+    """The cards of a model's ``n`` specialists, from its card's ``"specialists"``: a card written by
+    hand may describe fewer than the model holds (the missing ones are empty)."""
+    return (list(card.get("specialists", [])) + [{}] * n)[:n]
+
+
 def _with_one_specialist_renamed(weights: dict, card: dict) -> tuple[dict, dict]:
     """Weights and card saved when a model held one specialist at most (v6: ``specialist.*``, the
     card's ``"specialist"``), named as a model with a list of specialists names them."""
@@ -371,7 +377,7 @@ class QuantilePipeline:
         model.load_state_dict(weights)
         if card is None:
             own = _own_card(self.card)
-            card = {**own, "specialists": [*own.get("specialists", [{}] * n), _own_card(specialist.card)]}
+            card = {**own, "specialists": [*_specialist_cards(own, n), _own_card(specialist.card)]}
         return QuantilePipeline(model, self.codec, device=self.device, card=card)
 
     def split(self) -> tuple["QuantilePipeline", ...]:
@@ -394,12 +400,11 @@ class QuantilePipeline:
                               if not k.startswith("specialists.")})
         origin = {"split_from": {"name": self.card.get("name"), "version": self.card.get("version")}}
         own = _own_card(self.card)
-        n = len(self.model.specialists)
-        # a card written by hand may describe fewer specialists than the model holds
-        specialist_cards = (list(own.pop("specialists", [])) + [{}] * n)[:n]
+        specialist_cards = _specialist_cards(own, len(self.model.specialists))
+        own.pop("specialists", None)
         return tuple(QuantilePipeline(model, self.codec, device=self.device, card={**copy.deepcopy(card), **origin})
                      for model, card in zip((base, *copy.deepcopy(list(self.model.specialists))),
-                                            (own, *specialist_cards), strict=True))
+                                            (own, *specialist_cards)))
 
     # ------------------------------------------------------------------ persistence
 

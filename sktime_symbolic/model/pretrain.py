@@ -486,15 +486,16 @@ def pretrain(out, codec="piece", codec_options=None, model_options=None, max_ste
                              progress=progress, n_jobs=pool_jobs)
     val_pool = load_or_make_pool(pool_dir / f"val_pool_seed{POOL_SEED}.npy", 2000, POOL_SEED, stream=3,
                                  progress=progress, n_jobs=pool_jobs)
-    breaks = (f"_breaks{trend_break_prob:g}" if trend_break_prob else "") + (
+    # each variant of the short histories is a pool of its own
+    variant = (f"_breaks{trend_break_prob:g}" if trend_break_prob else "") + (
         f"_smooth{smooth_prob:g}" if smooth_prob else "")
     calendar = load_or_make_calendar_pool(pool_dir / f"calendar_pool_seed{POOL_SEED}.npz", CALENDAR_POOL_SIZE,
                                           POOL_SEED)
     val_calendar = load_or_make_calendar_pool(pool_dir / f"val_calendar_pool_seed{POOL_SEED}.npz", 2000,
                                               POOL_SEED + 1)
-    histories = load_or_make_short_pool(pool_dir / f"history_pool{breaks}_seed{POOL_SEED}.npz", SHORT_POOL_SIZE,
+    histories = load_or_make_short_pool(pool_dir / f"history_pool{variant}_seed{POOL_SEED}.npz", SHORT_POOL_SIZE,
                                         POOL_SEED, trend_break_prob, smooth_prob)
-    val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool{breaks}_seed{POOL_SEED}.npz", 2000,
+    val_histories = load_or_make_short_pool(pool_dir / f"val_history_pool{variant}_seed{POOL_SEED}.npz", 2000,
                                             POOL_SEED + 1, trend_break_prob, smooth_prob)
     codec_json, codec_npz = out / "codec.json", out / "codec.npz"
     start = load_pretrained(init_from, device="cpu") if init_from is not None and not resume else None
