@@ -144,6 +144,24 @@ def _season_groups(value) -> tuple:
     return tuple(tuple(sorted(int(k) for k in group)) for group in groups)
 
 
+def network_of_routes(cfg: QuantileConfig, routes) -> np.ndarray:
+    """The network of each route (a season, see :func:`~sktime_symbolic.model.codec.season_routes`):
+    ``i + 1`` for the seasons of ``cfg.specialist_seasons[i]``, else 0, the base network.
+
+    Examples
+    --------
+    >>> cfg = QuantileConfig(n_features=11, n_symbols=65, max_position=512, season_input=True,
+    ...                      specialist_seasons=((4, 12), (1,)))
+    >>> network_of_routes(cfg, [12, 24, 1, 0, 4])
+    array([1, 0, 2, 0, 1])
+    """
+    routes = np.asarray(routes)
+    out = np.zeros(routes.shape, dtype=np.int64)
+    for i, group in enumerate(cfg.specialist_seasons):
+        out[np.isin(routes, group)] = i + 1
+    return out
+
+
 MODEL_INPUTS = ("features", "symbols", "lags", "valid", "last")
 COPY_INPUTS = ("copy", "copy_quality")
 SEASON_INPUTS = ("phase", "season_features")
@@ -225,8 +243,6 @@ class QuantileEncoder(nn.Module):
         if cfg.specialist_seasons:
             self.specialists = nn.ModuleList(QuantileEncoder(cfg.replace(specialist_seasons=()))
                                              for _ in cfg.specialist_seasons)
-            for i, group in enumerate(cfg.specialist_seasons):
-                self.register_buffer(f"routes_{i}", torch.tensor(group), persistent=False)
 
     @staticmethod
     def _paths_inputs(paths, quality, last):
@@ -240,9 +256,8 @@ class QuantileEncoder(nn.Module):
         network only, so its forecast does not depend on the rest of the batch)."""
         if not self.cfg.specialist_seasons:
             return self._forward(inputs)
-        route = torch.zeros_like(inputs["route"])
-        for i in range(len(self.specialists)):
-            route[torch.isin(inputs["route"], getattr(self, f"routes_{i}"))] = i + 1
+        route = torch.as_tensor(network_of_routes(self.cfg, inputs["route"].cpu().numpy()),
+                                device=inputs["route"].device)
         out = None
         for i, network in enumerate((self, *self.specialists)):
             rows = route == i

@@ -114,8 +114,9 @@ def check_seasons(season, n_series: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _autocorrelation(x, max_lag):
-    """Autocorrelations ``0 .. max_lag`` of ``x`` after removing its least-squares line."""
+def _autocorrelation(x, max_lag, detrend):
+    """Autocorrelations ``0 .. max_lag`` of ``x`` less its mean, and with ``detrend`` less its
+    least-squares line."""
     n = x.size
     t_mean = (n - 1) / 2.0
     x_mean = x.mean()
@@ -123,7 +124,7 @@ def _autocorrelation(x, max_lag):
     for t in range(n):
         cov += (t - t_mean) * (x[t] - x_mean)
         var_t += (t - t_mean) ** 2
-    slope = cov / var_t if var_t > 0 else 0.0
+    slope = cov / var_t if var_t > 0 and detrend else 0.0
     r = np.empty(n)
     for t in range(n):
         r[t] = x[t] - x_mean - slope * (t - t_mean)
@@ -161,7 +162,7 @@ def detect_season(x):
     max_lag = min(n // 3, MAX_SEASON)
     if max_lag < 3:
         return 1
-    acf = _autocorrelation(x, max_lag)
+    acf = _autocorrelation(x, max_lag, True)
     best, best_acf = 1, 0.0
     for k in range(2, max_lag):
         if acf[k] >= acf[k - 1] and acf[k] >= acf[k + 1] and acf[k] > max(best_acf, MIN_DETECTED_ACF) \
@@ -191,6 +192,68 @@ def _seasonal_indices(y, s, multiplicative):
     if multiplicative:
         return idx / idx.mean()
     return idx - idx.mean()
+
+
+@njit(cache=True)
+def _swings_multiplicatively(x, offset):
+    """Whether ``x + offset`` is positive data whose swing is a real share of its level: then a
+    season is taken out by ratios, else by differences. Far from zero (a swing under 10% of the
+    level) the two coincide, and differences keep the forecast of ``y + c`` that of ``y``."""
+    low, high, mean = np.inf, -np.inf, 0.0
+    for t in range(x.size):
+        v = x[t] + offset
+        low, high = min(low, v), max(high, v)
+        mean += v / x.size
+    return low > 0 and low > 0.05 * mean and high - low > MIN_RELATIVE_SWING * mean
+
+
+@njit(cache=True)
+def seasonal_adjustment(x, season, horizon):
+    """The context without its season, and the season to put back over the forecast horizon.
+
+    Classical decomposition as the experts and Theta use it: applied when ``season`` passes
+    Theta's autocorrelation test on ``x`` itself (not detrended, unlike the experts' test), by
+    ratios (:func:`_swings_multiplicatively`) or differences.
+
+    Parameters
+    ----------
+    x : float64 array
+        The context in its own units, gaps filled.
+    season : int
+    horizon : int
+
+    Returns
+    -------
+    adjusted : float64 array
+        ``x`` divided by (or less) its seasonal index at each step; ``x`` itself when not applied.
+    future : (horizon,) float64
+        The index of each forecast step: factors when ``multiplicative``, else values to add
+        (zeros when not applied).
+    multiplicative, applied : bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = 10 + np.tile([1.0, -1.0, 2.0, -2.0], 6)
+    >>> adjusted, future, multiplicative, applied = seasonal_adjustment(x, 4, 3)
+    >>> bool(applied), bool(multiplicative), np.round(adjusted[:4], 6), np.round(future, 6)
+    (True, True, array([10., 10., 10., 10.]), array([1.1, 0.9, 1.2]))
+    """
+    n = x.size
+    season = max(1, min(season, MAX_SEASON))
+    # the test on the autocorrelation of the data as they are (Theta's, as in the M4 benchmarks): a
+    # trend keeps every lag's autocorrelation high, so that a weak season beside a strong trend stays in
+    if season < 2 or n < 2 * season or not _passes_seasonality_test(_autocorrelation(x, season, False), season, n):
+        return x.copy(), np.zeros(horizon), False, False
+    future = np.empty(horizon)
+    multiplicative = _swings_multiplicatively(x, 0.0)
+    idx = _seasonal_indices(x, season, multiplicative)
+    adjusted = np.empty(n)
+    for t in range(n):
+        adjusted[t] = x[t] / idx[t % season] if multiplicative else x[t] - idx[t % season]
+    for h in range(horizon):
+        future[h] = idx[(n + h) % season]
+    return adjusted, future, multiplicative, True
 
 
 @njit(cache=True)
@@ -297,7 +360,7 @@ def _expert_paths(x, s, s_detected, adjust, multiplicative, offset, horizon):
 
 
 @njit(cache=True)
-def statistical_experts(x, season, horizon, offset):
+def statistical_experts(x, season, horizon, offset, detected=0):
     """Expert paths, their backtest skill and the season features of one context.
 
     Parameters
@@ -310,6 +373,8 @@ def statistical_experts(x, season, horizon, offset):
     offset : float
         ``loc / scale``: ``x + offset`` is the context in its own units over ``scale``, positive
         exactly when the data are, which decides a multiplicative adjustment.
+    detected : int
+        :func:`detect_season` of ``x`` when already known (it is the costly part), else 0.
 
     Returns
     -------
@@ -323,21 +388,13 @@ def statistical_experts(x, season, horizon, offset):
         The season used (the detected one when ``season`` is 0).
     """
     n = x.size
-    s_detected = detect_season(x)
+    s_detected = detect_season(x) if detected == 0 else detected
     s = s_detected if season == 0 else season
     s = max(1, min(s, MAX_SEASON))
     max_lag = min(max(s, s_detected) + 1, n - 1)
-    acf = _autocorrelation(x, max(max_lag, 1))
+    acf = _autocorrelation(x, max(max_lag, 1), True)
     adjust = _passes_seasonality_test(acf, s, n)
-    low, high, mean = np.inf, -np.inf, 0.0
-    for t in range(n):
-        v = x[t] + offset
-        low, high = min(low, v), max(high, v)
-        mean += v / n
-    # multiplicative for positive data whose swing is a real share of its level; far from zero
-    # (a swing under 10% of the level) the two fits coincide, and additive keeps y + c's forecast
-    # that of y
-    multiplicative = adjust and low > 0 and low > 0.05 * mean and high - low > MIN_RELATIVE_SWING * mean
+    multiplicative = adjust and _swings_multiplicatively(x, offset)
     paths = _expert_paths(x, s, s_detected, adjust, multiplicative, offset, horizon)
     skill = np.full(N_EXPERTS, -np.log(0.01 + 1.0))
     hb = max(1, min(horizon, n // 5))
@@ -366,10 +423,10 @@ def statistical_experts(x, season, horizon, offset):
 
 
 @njit(cache=True)
-def batch_statistical_experts(values, offsets, seasons, horizon, shifts):
+def batch_statistical_experts(values, offsets, seasons, horizon, shifts, detected):
     """:func:`statistical_experts` of a batch of contexts stored end to end (``values[offsets[i]:
-    offsets[i + 1]]``, with ``seasons[i]`` and ``shifts[i]`` its season and ``loc / scale``), in
-    one compiled loop. Returns ``(paths (B, N_EXPERTS, horizon), skill (B, N_EXPERTS),
+    offsets[i + 1]]``, with ``seasons[i]``, ``shifts[i]`` and ``detected[i]`` its season, ``loc /
+    scale`` and detected season, 0 where not known yet), in one compiled loop. Returns ``(paths (B, N_EXPERTS, horizon), skill (B, N_EXPERTS),
     features (B, N_SEASON_FEATURES), seasons used (B,))``."""
     n = offsets.size - 1
     paths = np.empty((n, N_EXPERTS, horizon))
@@ -377,6 +434,7 @@ def batch_statistical_experts(values, offsets, seasons, horizon, shifts):
     features = np.empty((n, N_SEASON_FEATURES))
     used = np.empty(n, dtype=np.int64)
     for i in range(n):
-        p, s, f, u = statistical_experts(values[offsets[i]:offsets[i + 1]], seasons[i], horizon, shifts[i])
+        p, s, f, u = statistical_experts(values[offsets[i]:offsets[i + 1]], seasons[i], horizon, shifts[i],
+                                         detected[i])
         paths[i], skill[i], features[i], used[i] = p, s, f, u
     return paths, skill, features, used

@@ -22,21 +22,30 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
 from sktime_symbolic.model._checks import check_positive_int, check_series
-from sktime_symbolic.model.codec import codec_from_config
-from sktime_symbolic.model.encoder import QUANTILE_LEVELS, QuantileConfig, QuantileEncoder, model_inputs
-from sktime_symbolic.model.experts import check_seasons
+from sktime_symbolic.model.codec import codec_from_config, fill_missing, season_routes
+from sktime_symbolic.model.encoder import (QUANTILE_LEVELS, QuantileConfig, QuantileEncoder, model_inputs,
+                                           network_of_routes)
+from sktime_symbolic.model.experts import check_seasons, seasonal_adjustment
 
 #: the shipped model the estimators use unless told otherwise
 DEFAULT_MODEL = "symbolic-piece"
 # the files of a saved QuantilePipeline: weights, the codec's fitted state, the model card
 WEIGHTS_FILE, CODEC_FILE, CARD_FILE = "model.safetensors", "codec.npz", "model_card.json"
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+#: what a network's card may ask of inference (its ``"inference"`` entry; each off unless asked), see
+#: :class:`QuantilePipeline`
+INFERENCE_OPTIONS = ("seasonal_adjustment", "spread_calibration")
+#: the fewest values a context keeps before its backtest window for the spread's calibration
+MIN_BACKTEST_CONTEXT = 8
+#: the most the spread's calibration widens or narrows a forecast's intervals
+MAX_SPREAD_FACTOR = 10.0
 
 
 def resolve_device(device) -> torch.device:
@@ -165,6 +174,15 @@ def _with_one_specialist_renamed(weights: dict, card: dict) -> tuple[dict, dict]
     return weights, card
 
 
+def _inference_options(card: dict) -> dict:
+    """A network's inference options from its card's ``"inference"`` (see :data:`INFERENCE_OPTIONS`)."""
+    options = card.get("inference", {})
+    if not isinstance(options, dict) or set(options) - set(INFERENCE_OPTIONS) or not all(
+            isinstance(v, bool) for v in options.values()):
+        raise ValueError(f"a card's 'inference' must map some of {INFERENCE_OPTIONS} to true or false, got {options!r}")
+    return {k: options.get(k, False) for k in INFERENCE_OPTIONS}
+
+
 def _sha256(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -179,7 +197,20 @@ class QuantilePipeline:
     device : str or torch.device, default="auto"
         ``"auto"``: CUDA when present (bf16 autocast), else CPU (fp32).
     card : dict, optional
-        Model card (training budget, data, scores) stored with the weights.
+        Model card (training budget, data, scores) stored with the weights. Its ``"inference"``
+        entry, and each specialist's in ``"specialists"``, may ask that network's forecasts for
+        (see :meth:`with_inference`):
+
+        - ``"seasonal_adjustment"``: a context whose season passes the autocorrelation test is
+          forecast without its season (the classical decomposition, by ratios or differences, see
+          :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), which is put back over the
+          horizon, as the Theta method does;
+        - ``"spread_calibration"``: each series is also forecast from its context without the
+          last ``min(h, cfg.prediction_length)`` values, and its quantiles' distance from the
+          median is scaled so that the spread expects the absolute error that backtest made (by
+          a factor within ``1 / MAX_SPREAD_FACTOR .. MAX_SPREAD_FACTOR``; contexts shorter than
+          that window plus :data:`MIN_BACKTEST_CONTEXT` values keep their spread). It costs one
+          more pass of the network over those series.
 
     Examples
     --------
@@ -207,6 +238,14 @@ class QuantilePipeline:
         self.cfg = model.cfg
         self.card = dict(card or {})
         self.levels = np.asarray(self.cfg.quantile_levels)
+        self.median_index = int(np.argmin(np.abs(self.levels - 0.5)))
+        # the mean absolute error a normal forecast with these outermost quantiles expects, per unit of
+        # their distance
+        self._error_per_spread = np.sqrt(2 / np.pi) / (NormalDist().inv_cdf(self.levels[-1])
+                                                      - NormalDist().inv_cdf(self.levels[0]))
+        own = _own_card(self.card)
+        self.inference = [_inference_options(c) for c in
+                          (own, *_specialist_cards(own, len(self.cfg.specialist_seasons)))]
 
     @property
     def context_length(self) -> int:
@@ -215,19 +254,20 @@ class QuantilePipeline:
     def _autocast(self):
         return inference_autocast(self.device)
 
-    def _encode(self, contexts, seasons=None):
+    def _encode(self, contexts, seasons=None, detected=None):
         """``(tokens, model inputs)`` at a fixed token width, so that a series' tokens do not depend
         on the rest of the batch (its forecast then differs only by float32 rounding, which CPU
         matrix kernels do differently for other batch shapes: about 1e-6 relative)."""
-        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length, seasons=seasons)
+        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length, seasons=seasons,
+                                   detected=detected)
         return tokens, model_inputs(tokens, self.cfg, self.device)
 
     @torch.inference_mode()
-    def _quantiles_one_pass(self, contexts, seasons, routes=None):
+    def _quantiles_one_pass(self, contexts, seasons, routes=None, detected=None):
         """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64, the seasons the
         codec used (the detected ones where ``seasons`` is 0; as given for a season-blind codec) and
         the routes to the networks (``routes``, when given, replaces the codec's)."""
-        tokens, inputs = self._encode(contexts, seasons)
+        tokens, inputs = self._encode(contexts, seasons, detected)
         if routes is not None and "route" in inputs:
             inputs["route"] = torch.as_tensor(routes, device=self.device)
         with self._autocast():
@@ -236,15 +276,80 @@ class QuantilePipeline:
         return (z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None], tokens.get("season", seasons),
                 tokens.get("route"))
 
-    def _quantiles(self, contexts, prediction_length, seasons):
+    def _routes(self, contexts, seasons):
+        """``(routes, detected)``: each series' route (:func:`~sktime_symbolic.model.codec.season_routes`)
+        and the season detected in its context when a network's card asks for an inference option,
+        else ``(None, None)``."""
+        if not any(any(options.values()) for options in self.inference):
+            return None, None
+        detected = self.codec.detect_seasons(contexts)
+        return season_routes(seasons, np.where(seasons > 0, seasons, detected)), detected
+
+    def _asking(self, option, routes) -> np.ndarray:
+        """Which series go to a network whose card asks for ``option``."""
+        networks = [i for i, options in enumerate(self.inference) if options[option]]
+        if routes is None or not networks:
+            return np.zeros(0 if routes is None else len(routes), dtype=bool)
+        return np.isin(network_of_routes(self.cfg, routes), networks)
+
+    def _quantiles(self, contexts, prediction_length, seasons, calibrate=True):
+        """Quantiles (n, Q, prediction_length) as each series' network and its inference options give them."""
+        original, told = list(contexts), seasons
+        contexts = list(contexts)
+        routes, detected = self._routes(contexts, seasons)
+        adjust = self._asking("seasonal_adjustment", routes)
+        if adjust.any():
+            # told the season they route by, so that the adjusted context goes to the same network,
+            # where the season is detected again
+            seasons = np.where(adjust, routes, seasons)
+            detected = np.where(adjust, 0, detected)
+            future = np.zeros((len(contexts), prediction_length))
+            multiplicative = np.zeros(len(contexts), dtype=bool)
+            for i in np.flatnonzero(adjust):
+                c = np.asarray(contexts[i][-self.context_length:], dtype=np.float64)
+                adjusted, future[i], multiplicative[i], _ = seasonal_adjustment(
+                    fill_missing(c), int(routes[i]), prediction_length)
+                contexts[i] = np.where(np.isnan(c), np.nan, adjusted)
+        q = self._network_quantiles(contexts, prediction_length, seasons, detected)
+        if adjust.any():
+            q = np.where(multiplicative[:, None, None], q * future[:, None], q + future[:, None])
+        return self._calibrated(q, original, routes) if calibrate else q
+
+    def _calibrated(self, q, contexts, routes):
+        """``q`` with the spread of each series whose network asks for ``"spread_calibration"``
+        scaled by the error of its backtest (see the class docstring)."""
+        rows = self._asking("spread_calibration", routes)
+        if not rows.any():
+            return q
+        h = min(q.shape[-1], self.cfg.prediction_length)
+        rows &= np.array([c.size >= h + MIN_BACKTEST_CONTEXT and not np.isnan(c[:-h]).all()
+                          and not np.isnan(c[-h:]).all() for c in contexts])
+        if not rows.any():
+            return q
+        idx = np.flatnonzero(rows)
+        # told their route, so that the backtest runs on the network the forecast came from
+        back = self._quantiles([contexts[i][:-h] for i in idx], h, routes[idx], calibrate=False)
+        error = np.nanmean(np.abs(np.stack([contexts[i][-h:] for i in idx]) - back[:, self.median_index]), axis=1)
+        expected = (back[:, -1] - back[:, 0]).mean(axis=1) * self._error_per_spread
+        factor = np.ones(idx.size)
+        np.divide(error, expected, out=factor, where=expected > 0)
+        factor = np.clip(factor, 1 / MAX_SPREAD_FACTOR, MAX_SPREAD_FACTOR)
+        q = q.copy()
+        median = q[idx, self.median_index][:, None]
+        q[idx] = median + factor[:, None, None] * (q[idx] - median)
+        return q
+
+    def _network_quantiles(self, contexts, prediction_length, seasons, detected=None):
+        """The networks' quantiles (n, Q, prediction_length), the median rolled forward beyond one pass;
+        ``detected``: the seasons detected in ``contexts`` where known (0: detect)."""
         chunks, contexts = [], list(contexts)
         covered, routes = 0, None
-        median = int(np.argmin(np.abs(self.levels - 0.5)))
+        median = self.median_index
         while covered < prediction_length:
             # the season detected on the context holds for the whole horizon, and so does the network
             # (a series routed to the base because none was found stays there, told 1 or not)
-            q, seasons, route = self._quantiles_one_pass(contexts, seasons, routes)
-            routes = route if routes is None else routes
+            q, seasons, route = self._quantiles_one_pass(contexts, seasons, routes, detected)
+            routes, detected = (route if routes is None else routes), None
             chunks.append(q)
             covered += q.shape[-1]
             if covered < prediction_length:
@@ -379,6 +484,32 @@ class QuantilePipeline:
             own = _own_card(self.card)
             card = {**own, "specialists": [*_specialist_cards(own, n), _own_card(specialist.card)]}
         return QuantilePipeline(model, self.codec, device=self.device, card=card)
+
+    def with_inference(self, network=0, **options) -> "QuantilePipeline":
+        """A pipeline over the same weights whose ``network`` (0: the base, ``i``: the ``i``-th
+        specialist, in :meth:`split`'s order) forecasts with these inference ``options`` (see
+        the class docstring: ``seasonal_adjustment``, ``spread_calibration``), set in its card.
+
+        Examples
+        --------
+        >>> from sktime_symbolic.model import load_pretrained
+        >>> pipe = load_pretrained("symbolic-piece", device="cpu")
+        >>> pipe.inference[1]["seasonal_adjustment"]
+        True
+        >>> pipe.with_inference(1, seasonal_adjustment=False).inference[1]["seasonal_adjustment"]
+        False
+        """
+        n = len(self.cfg.specialist_seasons)
+        if isinstance(network, bool) or not isinstance(network, (int, np.integer)) or not 0 <= network <= n:
+            raise ValueError(f"network must be 0 (the base) or a specialist's number 1..{n}, got {network!r}")
+        card = copy.deepcopy(self.card)
+        specialists = _specialist_cards(card, n)
+        own = card if network == 0 else specialists[network - 1]
+        own["inference"] = {**self.inference[network], **options}
+        _inference_options(own)
+        if n:
+            card["specialists"] = specialists
+        return QuantilePipeline(self.model, self.codec, device=self.device, card=card)
 
     def split(self) -> tuple["QuantilePipeline", ...]:
         """``(base, *specialists)``: the networks of a pipeline with specialists, each as a pipeline of

@@ -1,0 +1,145 @@
+"""A network's inference options: seasonal adjustment and the spread's calibration by a backtest."""
+
+import numpy as np
+import pytest
+
+from sktime_symbolic.model import load_pretrained
+from sktime_symbolic.model.codec import season_routes
+from sktime_symbolic.model.experts import seasonal_adjustment
+from sktime_symbolic.model.pipeline import MAX_SPREAD_FACTOR, MIN_BACKTEST_CONTEXT, QuantilePipeline
+
+# float32 kernels round differently for other batch shapes and CPUs: about 1e-6 relative
+TOL = dict(rtol=1e-4, atol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """The shipped networks with every inference option off."""
+    pipe = load_pretrained(device="cpu")
+    for network in range(len(pipe.inference)):
+        pipe = pipe.with_inference(network, seasonal_adjustment=False, spread_calibration=False)
+    return pipe
+
+
+def quarterly(n=40, seed=0, level=100.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return level * (1 + 0.01 * t) * (1 + 0.2 * np.tile([0.5, -1.0, 1.5, -1.0], n)[:n]) + rng.normal(0, 1, n)
+
+
+def test_seasonal_adjustment_takes_out_a_season_by_ratios_or_differences():
+    x = quarterly(48)
+    adjusted, future, multiplicative, applied = seasonal_adjustment(x, 4, 6)
+    assert applied and multiplicative
+    # the adjusted series has lost its quarterly swing
+    assert np.std(np.diff(adjusted)) < 0.2 * np.std(np.diff(x))
+    # the future factors repeat the factors of the same quarters in the context
+    factors = x / adjusted
+    np.testing.assert_allclose(future[:4], factors[-4:], rtol=1e-12)
+    np.testing.assert_allclose(future[4:], future[:2], rtol=1e-12)
+    # around zero the season comes out by differences
+    adjusted, future, multiplicative, applied = seasonal_adjustment(x - x.mean(), 4, 6)
+    assert applied and not multiplicative
+    np.testing.assert_allclose(future[:4], ((x - x.mean()) - adjusted)[-4:], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("case", ["noise", "too_short", "no_season"])
+def test_seasonal_adjustment_leaves_a_context_without_a_season_as_it_is(case):
+    rng = np.random.default_rng(1)
+    x, season = {"noise": (10 + rng.normal(size=60), 4), "too_short": (quarterly(7), 4),
+                 "no_season": (quarterly(48), 1)}[case]
+    adjusted, future, multiplicative, applied = seasonal_adjustment(x, season, 5)
+    assert not applied and not multiplicative
+    np.testing.assert_array_equal(adjusted, x)
+    np.testing.assert_array_equal(future, np.zeros(5))
+
+
+def test_detect_seasons_is_the_detection_the_codec_encodes_with(plain):
+    rng = np.random.default_rng(2)
+    t = np.arange(240)
+    ys = [10 + 3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.1, 240), 50 + rng.normal(size=90).cumsum(),
+          quarterly(40)]
+    told = np.array([0, 0, 4])
+    detected = plain.codec.detect_seasons(ys)
+    assert detected[0] == 12 and detected[1] == 1
+    tokens = plain.codec.encode(ys, full_width=True, copy_length=plain.cfg.copy_length, seasons=told)
+    np.testing.assert_array_equal(np.where(told > 0, told, detected), tokens["season"])
+    np.testing.assert_array_equal(season_routes(told, tokens["season"]), [12, 0, 4])
+    # handing the detection on gives the tokens a detection of its own gives
+    handed = plain.codec.encode(ys, full_width=True, copy_length=plain.cfg.copy_length, seasons=told,
+                                detected=detected)
+    assert handed.keys() == tokens.keys()
+    for key in tokens:
+        np.testing.assert_array_equal(handed[key], tokens[key])
+
+
+def test_an_adjusting_network_forecasts_the_adjusted_context_and_puts_the_season_back(plain):
+    ys = [quarterly(40, seed=s) for s in range(3)] + [50 + np.random.default_rng(3).normal(size=80).cumsum()]
+    seasons = [4, 4, 4, 7]
+    adjusting = plain.with_inference(1, seasonal_adjustment=True)  # network 1: seasons 4 and 12
+    got, _ = adjusting.predict_quantiles(ys, 10, season=seasons)
+    for i in range(3):
+        adjusted, future, multiplicative, applied = seasonal_adjustment(ys[i], 4, 10)
+        assert applied and multiplicative
+        expected, _ = plain.predict_quantiles(adjusted, 10, season=4)
+        np.testing.assert_allclose(got[i], expected * future, **TOL)
+    # the base network (season 7) does not adjust: its series keep the plain forecast
+    np.testing.assert_allclose(got[3], plain.predict_quantiles(ys[3], 10, season=7)[0], **TOL)
+    # a missing value stays missing in the adjusted context (no error, a finite forecast)
+    gappy = ys[0].copy()
+    gappy[5] = np.nan
+    assert np.isfinite(adjusting.predict_quantiles(gappy, 10, season=4)[0]).all()
+
+
+def test_the_spread_calibration_scales_the_spread_by_the_backtest_error(plain):
+    rng = np.random.default_rng(4)
+    t = np.arange(40)
+    smooth = 1000 + 20 * t + rng.normal(0, 0.01, 40)   # a nearly noiseless growth curve
+    ys = [smooth, 100 + rng.normal(0, 5, 40).cumsum(), 100 + rng.normal(size=MIN_BACKTEST_CONTEXT + 5)]
+    h = 6
+    calibrating = plain.with_inference(2, spread_calibration=True)  # network 2: season 1
+    got, _ = calibrating.predict_quantiles(ys, h, season=1)
+    before, _ = plain.predict_quantiles(ys, h, season=1)
+    m = plain.median_index
+    np.testing.assert_allclose(got[:, m], before[:, m], **TOL)  # the median stays
+    for i in range(2):
+        back, _ = plain.predict_quantiles(ys[i][:-h], h, season=1)
+        error = np.abs(ys[i][-h:] - back[m]).mean()
+        expected = (back[-1] - back[0]).mean() * calibrating._error_per_spread
+        factor = np.clip(error / expected, 1 / MAX_SPREAD_FACTOR, MAX_SPREAD_FACTOR)
+        np.testing.assert_allclose(got[i] - got[i, m], factor * (before[i] - before[i, m]), **TOL)
+    width = lambda q: (q[-1] - q[0]).mean()
+    assert width(got[0]) < width(before[0])  # the smooth curve's intervals narrow
+    # too short for a backtest window plus MIN_BACKTEST_CONTEXT values: the spread stays
+    np.testing.assert_allclose(got[2], before[2], **TOL)
+    # each series as alone, whatever the rest of the batch
+    alone = np.stack([calibrating.predict_quantiles(y, h, season=1)[0] for y in ys])
+    np.testing.assert_allclose(got, alone, **TOL)
+    # a horizon beyond one pass calibrates with a backtest of one pass
+    long, _ = calibrating.predict_quantiles(ys[0], plain.cfg.prediction_length + 4, season=1)
+    assert np.isfinite(long).all() and (np.diff(long, axis=0) >= 0).all()
+
+
+def test_inference_options_travel_with_the_card(plain, tmp_path):
+    pipe = plain.with_inference(1, seasonal_adjustment=True).with_inference(2, spread_calibration=True)
+    pipe.save(tmp_path / "p")
+    loaded = load_pretrained(tmp_path / "p", device="cpu")
+    assert loaded.inference == pipe.inference
+    base, monthly, yearly = loaded.split()
+    assert monthly.inference == [pipe.inference[1]] and yearly.inference == [pipe.inference[2]]
+    assert base.with_specialist(monthly, [4, 12]).with_specialist(yearly, [1]).inference == pipe.inference
+    # the weights are shared, not copied: only the card differs
+    assert loaded.with_inference(0, spread_calibration=True).model is loaded.model
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda p: p.with_inference(3, seasonal_adjustment=True), "network must be"),
+    (lambda p: p.with_inference(True, seasonal_adjustment=True), "network must be"),
+    (lambda p: p.with_inference(0, seasonal_adjusting=True), "inference"),
+    (lambda p: p.with_inference(0, spread_calibration="yes"), "inference"),
+    (lambda p: QuantilePipeline(p.model, p.codec, device="cpu", card={"inference": {"spread_calibration": 1}}),
+     "inference"),
+])
+def test_bad_inference_options_are_refused(plain, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(plain)
