@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 from sktime_symbolic.model import load_pretrained
-from sktime_symbolic.model.codec import season_routes
 from sktime_symbolic.model.experts import seasonal_adjustment
-from sktime_symbolic.model.pipeline import MAX_SPREAD_FACTOR, MIN_BACKTEST_CONTEXT, QuantilePipeline
+from sktime_symbolic.model.pipeline import MAX_ERROR_RATIO, MIN_BACKTEST_CONTEXT, QuantilePipeline
 
 # float32 kernels round differently for other batch shapes and CPUs: about 1e-6 relative
 TOL = dict(rtol=1e-4, atol=1e-4)
@@ -54,26 +53,7 @@ def test_seasonal_adjustment_leaves_a_context_without_a_season_as_it_is(case):
     np.testing.assert_array_equal(future, np.zeros(5))
 
 
-def test_detect_seasons_is_the_detection_the_codec_encodes_with(plain):
-    rng = np.random.default_rng(2)
-    t = np.arange(240)
-    ys = [10 + 3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.1, 240), 50 + rng.normal(size=90).cumsum(),
-          quarterly(40)]
-    told = np.array([0, 0, 4])
-    detected = plain.codec.detect_seasons(ys)
-    assert detected[0] == 12 and detected[1] == 1
-    tokens = plain.codec.encode(ys, full_width=True, copy_length=plain.cfg.copy_length, seasons=told)
-    np.testing.assert_array_equal(np.where(told > 0, told, detected), tokens["season"])
-    np.testing.assert_array_equal(season_routes(told, tokens["season"]), [12, 0, 4])
-    # handing the detection on gives the tokens a detection of its own gives
-    handed = plain.codec.encode(ys, full_width=True, copy_length=plain.cfg.copy_length, seasons=told,
-                                detected=detected)
-    assert handed.keys() == tokens.keys()
-    for key in tokens:
-        np.testing.assert_array_equal(handed[key], tokens[key])
-
-
-def test_an_adjusting_network_forecasts_the_adjusted_context_and_puts_the_season_back(plain):
+def test_an_adjusting_network_averages_its_forecasts_of_the_context_with_and_without_its_season(plain):
     ys = [quarterly(40, seed=s) for s in range(3)] + [50 + np.random.default_rng(3).normal(size=80).cumsum()]
     seasons = [4, 4, 4, 7]
     adjusting = plain.with_inference(1, seasonal_adjustment=True)  # network 1: seasons 4 and 12
@@ -81,14 +61,20 @@ def test_an_adjusting_network_forecasts_the_adjusted_context_and_puts_the_season
     for i in range(3):
         adjusted, future, multiplicative, applied = seasonal_adjustment(ys[i], 4, 10)
         assert applied and multiplicative
-        expected, _ = plain.predict_quantiles(adjusted, 10, season=4)
-        np.testing.assert_allclose(got[i], expected * future, **TOL)
+        without_season, _ = plain.predict_quantiles(adjusted, 10, season=4)
+        as_it_is, _ = plain.predict_quantiles(ys[i], 10, season=4)
+        np.testing.assert_allclose(got[i], (as_it_is + without_season * future) / 2, **TOL)
     # the base network (season 7) does not adjust: its series keep the plain forecast
     np.testing.assert_allclose(got[3], plain.predict_quantiles(ys[3], 10, season=7)[0], **TOL)
+    # a season detected in the context is left to the network: only a told season is taken out
+    np.testing.assert_allclose(adjusting.predict_quantiles(ys[0], 10)[0], plain.predict_quantiles(ys[0], 10)[0], **TOL)
     # a missing value stays missing in the adjusted context (no error, a finite forecast)
     gappy = ys[0].copy()
     gappy[5] = np.nan
     assert np.isfinite(adjusting.predict_quantiles(gappy, 10, season=4)[0]).all()
+    # each series as alone, whatever the rest of the batch
+    alone = np.stack([adjusting.predict_quantiles(y, 10, season=s)[0] for y, s in zip(ys, seasons)])
+    np.testing.assert_allclose(got, alone, **TOL)
 
 
 def test_the_spread_calibration_scales_the_spread_by_the_backtest_error(plain):
@@ -106,7 +92,7 @@ def test_the_spread_calibration_scales_the_spread_by_the_backtest_error(plain):
         back, _ = plain.predict_quantiles(ys[i][:-h], h, season=1)
         error = np.abs(ys[i][-h:] - back[m]).mean()
         expected = (back[-1] - back[0]).mean() * calibrating._error_per_spread
-        factor = np.clip(error / expected, 1 / MAX_SPREAD_FACTOR, MAX_SPREAD_FACTOR)
+        factor = np.sqrt(np.clip(error / expected, 1 / MAX_ERROR_RATIO, MAX_ERROR_RATIO))
         np.testing.assert_allclose(got[i] - got[i, m], factor * (before[i] - before[i, m]), **TOL)
     width = lambda q: (q[-1] - q[0]).mean()
     assert width(got[0]) < width(before[0])  # the smooth curve's intervals narrow
@@ -143,3 +129,39 @@ def test_inference_options_travel_with_the_card(plain, tmp_path):
 def test_bad_inference_options_are_refused(plain, call, match):
     with pytest.raises(ValueError, match=match):
         call(plain)
+
+
+def test_fine_tuning_reads_windows_as_the_networks_do(plain):
+    from sktime_symbolic.model.finetune import NetworkWindows, SeriesWindows, fine_tune
+
+    y = quarterly(60, seed=5)
+    windows = SeriesWindows([y], plain.context_length, 8, seasons=4)
+    adjusting = plain.with_inference(1, seasonal_adjustment=True)
+    views = NetworkWindows(windows, adjusting)
+    rng, raw_rng = np.random.default_rng(0), np.random.default_rng(0)
+    n_adjusted = 0
+    for _ in range(40):
+        context, horizon, season = views(rng)
+        raw_context, raw_horizon, _ = windows(raw_rng)
+        raw_rng.random()  # the draw that chose the view
+        assert season == 4
+        if np.array_equal(context, raw_context):
+            np.testing.assert_array_equal(horizon, raw_horizon)
+            continue
+        n_adjusted += 1
+        adjusted, future, multiplicative, applied = seasonal_adjustment(raw_context, 4, 8)
+        np.testing.assert_allclose(context, adjusted, rtol=1e-12)
+        np.testing.assert_allclose(horizon, raw_horizon / future if multiplicative else raw_horizon - future,
+                                   rtol=1e-12, atol=1e-12)
+    assert 10 <= n_adjusted <= 30  # one window in two, as inference averages the two views
+    # a network that asks for nothing reads every window as it is (and draws nothing more)
+    plain_views, raw_rng = NetworkWindows(windows, plain), np.random.default_rng(1)
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        context, horizon, _ = plain_views(rng)
+        raw_context, raw_horizon, _ = windows(raw_rng)
+        np.testing.assert_array_equal(context, raw_context)
+        np.testing.assert_array_equal(horizon, raw_horizon)
+    # fine-tuning keeps the inference options (they are the card's)
+    tuned = fine_tune(adjusting, [y], prediction_length=8, max_steps=2, batch_size=4, season=4)
+    assert tuned.inference == adjusting.inference

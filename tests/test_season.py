@@ -102,8 +102,7 @@ def test_batched_experts_are_each_series_own():
     series = [seasonal(120, 12), seasonal(14, 4, trend=0.3), np.arange(50.0)]
     offsets = np.concatenate(([0], np.cumsum([len(x) for x in series])))
     paths, skill, features, used = batch_statistical_experts(np.concatenate(series), offsets,
-                                                             np.array([12, 4, 0]), 8, np.array([0.0, 1.0, 2.0]),
-                                                             np.zeros(3, dtype=np.int64))
+                                                             np.array([12, 4, 0]), 8, np.array([0.0, 1.0, 2.0]))
     for i, x in enumerate(series):
         alone = statistical_experts(x, [12, 4, 0][i], 8, [0.0, 1.0, 2.0][i])
         for batched, single in zip((paths[i], skill[i], features[i], used[i]), alone):

@@ -28,7 +28,7 @@ from numba import njit
 
 from sktime_symbolic.abba import compress
 from sktime_symbolic.abba.digitization import Codebook, cluster
-from sktime_symbolic.model.experts import batch_statistical_experts, check_seasons, detect_season
+from sktime_symbolic.model.experts import batch_statistical_experts, check_seasons
 
 #: the (length, increment) symbol of padding positions
 PAD_SYMBOL = 0
@@ -209,24 +209,18 @@ def motif_copy(x, lengths, codes, horizon, window=MOTIF_WINDOW, max_lags=MOTIF_M
     return paths, quality
 
 
-def season_routes(told, seasons) -> np.ndarray:
-    """The route of each series to a network: the season ``told``, else the one used (detected)
-    when it is more than 1, else 0 (a series told nothing and without a season goes to no
-    specialist)."""
-    told, seasons = np.asarray(told), np.asarray(seasons)
-    return np.where(told > 0, told, np.where(seasons > 1, seasons, 0))
-
-
 def season_inputs(season_extras, raw_lags, valid, seasons, told, clip, copy_length) -> dict:
     """The season-aware part of a :class:`TokenBatch`: each token's phase in its series' season
-    (zero without one), the season features, the route (:func:`season_routes`), and with a ``copy_length`` the experts and their skill (``season_extras``: what
+    (zero without one), the season features, the route (the season ``told``, else the detected one
+    when one was found, else 0: a series told nothing and without a season goes to no specialist),
+    and with a ``copy_length`` the experts and their skill (``season_extras``: what
     :func:`~sktime_symbolic.model.experts.batch_statistical_experts` returns)."""
     period = np.maximum(seasons, 1)[:, None].astype(np.float64)
     angle = 2 * np.pi * ((raw_lags - 1) % period) / period
     on = (valid & (seasons[:, None] > 1))[..., None]
     out = {"phase": np.where(on, np.stack((np.sin(angle), np.cos(angle)), axis=-1), 0.0).astype(np.float32),
            "season_features": season_extras[2].astype(np.float32), "season": seasons,
-           "route": season_routes(told, seasons)}
+           "route": np.where(told > 0, told, np.where(seasons > 1, seasons, 0))}
     if copy_length:
         out["experts"] = np.clip(season_extras[0], -clip, clip).astype(np.float32)
         out["expert_skill"] = season_extras[1].astype(np.float32)
@@ -270,11 +264,10 @@ class PatchCodec:
         return {"kind": self.kind, "patch_size": self.patch_size, "clip": self.clip,
                 "context_length": self.context_length}
 
-    def encode(self, contexts, full_width=False, copy_length=0, seasons=None, detected=None) -> TokenBatch:
+    def encode(self, contexts, full_width=False, copy_length=0, seasons=None) -> TokenBatch:
         """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
         to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch).
-        ``seasons`` and ``detected`` are accepted for a common signature and not read: patches have
-        no season input."""
+        ``seasons`` is accepted for a common signature and not read: patches have no season input."""
         if copy_length:
             raise ValueError("PatchCodec has no symbols to match: copy_length must be 0")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
@@ -398,21 +391,12 @@ class PieceCodec:
         points = np.stack((lengths.astype(np.float64), increments), axis=1) / self.piece_std_
         return lengths, offsets, self._codebook.assign(points) + 1
 
-    def detect_seasons(self, contexts) -> np.ndarray:
-        """The season :meth:`encode` detects in each validated context (its experts' ``s_detected``,
-        1 when none is found); pass it on as ``encode``'s ``detected`` to spare a second detection."""
-        if not self.season_aware:
-            raise ValueError("a season-blind codec detects no season")
-        z, _, _ = scale_contexts([np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts], self.clip)
-        return np.array([detect_season(fill_missing(x)) for x in z], dtype=np.int64)
-
-    def encode(self, contexts, full_width=False, copy_length=0, seasons=None, detected=None) -> TokenBatch:
+    def encode(self, contexts, full_width=False, copy_length=0, seasons=None) -> TokenBatch:
         """Tokens of validated contexts, left-padded to the batch's widest (or with ``full_width``
         to :attr:`max_tokens`, so that a series' tokens do not depend on the rest of the batch);
         ``copy_length > 0`` adds the :func:`motif_copy` paths of that length (and, season-aware,
         the statistical experts). ``seasons``: one int for all series or one each, 0 or None
-        for unknown (detected); ``detected``: :meth:`detect_seasons` of the contexts where known
-        (0: detect); only a season-aware codec reads them."""
+        for unknown (detected); only a season-aware codec reads it."""
         if not hasattr(self, "centers_"):
             raise ValueError("PieceCodec is not fitted")
         contexts = [np.asarray(x, dtype=np.float64)[-self.context_length:] for x in contexts]
@@ -425,9 +409,8 @@ class PieceCodec:
         season_extras = None
         if self.season_aware:
             bounds = np.concatenate(([0], np.cumsum([x.size for x in filled])))
-            detected = np.zeros(len(contexts), dtype=np.int64) if detected is None else np.asarray(detected, np.int64)
             season_extras = batch_statistical_experts(np.concatenate(filled), bounds, seasons,
-                                                      max(1, int(copy_length)), loc / scale, detected)
+                                                      max(1, int(copy_length)), loc / scale)
             seasons = season_extras[3]
         lengths, offsets, codes = self.pieces(chains, self.token_min_lengths([x.size for x in chains], seasons))
         rows, lag_rows, lasts = [], [], np.empty(len(z))

@@ -145,8 +145,9 @@ def _season_groups(value) -> tuple:
 
 
 def network_of_routes(cfg: QuantileConfig, routes) -> np.ndarray:
-    """The network of each route (a season, see :func:`~sktime_symbolic.model.codec.season_routes`):
-    ``i + 1`` for the seasons of ``cfg.specialist_seasons[i]``, else 0, the base network.
+    """The network of each route (the season told, else the one detected when one was found, else 0:
+    the codec's ``route``): ``i + 1`` for the seasons of ``cfg.specialist_seasons[i]``, else 0, the
+    base network.
 
     Examples
     --------

@@ -360,7 +360,7 @@ def _expert_paths(x, s, s_detected, adjust, multiplicative, offset, horizon):
 
 
 @njit(cache=True)
-def statistical_experts(x, season, horizon, offset, detected=0):
+def statistical_experts(x, season, horizon, offset):
     """Expert paths, their backtest skill and the season features of one context.
 
     Parameters
@@ -373,8 +373,6 @@ def statistical_experts(x, season, horizon, offset, detected=0):
     offset : float
         ``loc / scale``: ``x + offset`` is the context in its own units over ``scale``, positive
         exactly when the data are, which decides a multiplicative adjustment.
-    detected : int
-        :func:`detect_season` of ``x`` when already known (it is the costly part), else 0.
 
     Returns
     -------
@@ -388,7 +386,7 @@ def statistical_experts(x, season, horizon, offset, detected=0):
         The season used (the detected one when ``season`` is 0).
     """
     n = x.size
-    s_detected = detect_season(x) if detected == 0 else detected
+    s_detected = detect_season(x)
     s = s_detected if season == 0 else season
     s = max(1, min(s, MAX_SEASON))
     max_lag = min(max(s, s_detected) + 1, n - 1)
@@ -423,10 +421,10 @@ def statistical_experts(x, season, horizon, offset, detected=0):
 
 
 @njit(cache=True)
-def batch_statistical_experts(values, offsets, seasons, horizon, shifts, detected):
+def batch_statistical_experts(values, offsets, seasons, horizon, shifts):
     """:func:`statistical_experts` of a batch of contexts stored end to end (``values[offsets[i]:
-    offsets[i + 1]]``, with ``seasons[i]``, ``shifts[i]`` and ``detected[i]`` its season, ``loc /
-    scale`` and detected season, 0 where not known yet), in one compiled loop. Returns ``(paths (B, N_EXPERTS, horizon), skill (B, N_EXPERTS),
+    offsets[i + 1]]``, with ``seasons[i]`` and ``shifts[i]`` its season and ``loc / scale``), in
+    one compiled loop. Returns ``(paths (B, N_EXPERTS, horizon), skill (B, N_EXPERTS),
     features (B, N_SEASON_FEATURES), seasons used (B,))``."""
     n = offsets.size - 1
     paths = np.empty((n, N_EXPERTS, horizon))
@@ -434,7 +432,6 @@ def batch_statistical_experts(values, offsets, seasons, horizon, shifts, detecte
     features = np.empty((n, N_SEASON_FEATURES))
     used = np.empty(n, dtype=np.int64)
     for i in range(n):
-        p, s, f, u = statistical_experts(values[offsets[i]:offsets[i + 1]], seasons[i], horizon, shifts[i],
-                                         detected[i])
+        p, s, f, u = statistical_experts(values[offsets[i]:offsets[i + 1]], seasons[i], horizon, shifts[i])
         paths[i], skill[i], features[i], used[i] = p, s, f, u
     return paths, skill, features, used

@@ -111,6 +111,23 @@ class SeriesWindows:
                 int(self.seasons[i]))
 
 
+class NetworkWindows:
+    """``windows(rng)``: ``windows``' triples as ``pipeline``'s networks read them at inference: a
+    window told a season whose network forecasts the mean over the context and the seasonally
+    adjusted context (:class:`~sktime_symbolic.model.pipeline.QuantilePipeline`'s
+    ``"seasonal_adjustment"``) is, one time in two, adjusted, its horizon too."""
+
+    def __init__(self, windows, pipeline):
+        self.windows, self.pipeline = windows, pipeline
+
+    def __call__(self, rng):
+        context, horizon, season = self.windows(rng)
+        if not self.pipeline.asks_for("seasonal_adjustment", np.array([season]))[0] or rng.random() < 0.5:
+            return context, horizon, season
+        (adjusted,), removed = self.pipeline.seasonally_adjusted([context], [season], len(horizon))
+        return adjusted, self.pipeline.with_season(horizon[None], removed, inverse=True)[0], season
+
+
 @contextlib.contextmanager
 def quiet_lightning():
     """Silence Lightning's banners and its no-validation notice: estimators fine-tune inside
@@ -176,7 +193,7 @@ def fine_tune(pipeline, series, prediction_length=None, max_steps=100, lr=1e-4, 
     check_positive_number("lr", lr)
     # one forward pass covers the model's horizon; longer forecasts roll it forward
     h = fine_tuning_horizon(series, prediction_length, pipeline.cfg.prediction_length, shorten=False)
-    data = WindowStream(SeriesWindows(series, pipeline.context_length, h, season),
+    data = WindowStream(NetworkWindows(SeriesWindows(series, pipeline.context_length, h, season), pipeline),
                         batch_maker(pipeline.codec, pipeline.cfg), batch_size, seed)
     module = QuantileLM.from_pipeline(pipeline, lr=lr, warmup_steps=max(1, max_steps // 10), max_steps=max_steps)
     L.seed_everything(seed, workers=True, verbose=False)

@@ -6,7 +6,9 @@ The codec scales each context robustly and turns it into tokens
 ``cfg.prediction_length`` values. Longer horizons continue autoregressively: the median is
 appended to the context and the model is run again. A season-aware model also takes each
 series' season (``season``: from the data's frequency, see
-:func:`~sktime_symbolic.model.experts.season_length`; None or 0 detects it from the context).
+:func:`~sktime_symbolic.model.experts.season_length`; None or 0 detects it from the context). A
+network's card may ask for inference options on the series told a season that routes to it
+(:class:`QuantilePipeline`: seasonal adjustment, the spread calibrated by a backtest).
 
 :func:`load_pretrained` loads shipped weights by name, or a directory written by
 :meth:`QuantilePipeline.save`; :func:`shared_pipeline` loads each once per process and device.
@@ -29,7 +31,7 @@ import torch
 from tqdm.auto import tqdm
 
 from sktime_symbolic.model._checks import check_positive_int, check_series
-from sktime_symbolic.model.codec import codec_from_config, fill_missing, season_routes
+from sktime_symbolic.model.codec import codec_from_config, fill_missing
 from sktime_symbolic.model.encoder import (QUANTILE_LEVELS, QuantileConfig, QuantileEncoder, model_inputs,
                                            network_of_routes)
 from sktime_symbolic.model.experts import check_seasons, seasonal_adjustment
@@ -44,8 +46,9 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 INFERENCE_OPTIONS = ("seasonal_adjustment", "spread_calibration")
 #: the fewest values a context keeps before its backtest window for the spread's calibration
 MIN_BACKTEST_CONTEXT = 8
-#: the most the spread's calibration widens or narrows a forecast's intervals
-MAX_SPREAD_FACTOR = 10.0
+#: the largest ratio, or the smallest inverse, of backtest error to expected error that the spread's
+#: calibration reads
+MAX_ERROR_RATIO = 10.0
 
 
 def resolve_device(device) -> torch.device:
@@ -198,19 +201,21 @@ class QuantilePipeline:
         ``"auto"``: CUDA when present (bf16 autocast), else CPU (fp32).
     card : dict, optional
         Model card (training budget, data, scores) stored with the weights. Its ``"inference"``
-        entry, and each specialist's in ``"specialists"``, may ask that network's forecasts for
-        (see :meth:`with_inference`):
+        entry, and each specialist's in ``"specialists"``, may ask for two things (see
+        :meth:`with_inference`), for the series told a season that routes them to that network (a
+        season detected in the context is the network's own reading, and is left to it):
 
-        - ``"seasonal_adjustment"``: a context whose season passes the autocorrelation test is
-          forecast without its season (the classical decomposition, by ratios or differences, see
-          :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), which is put back over the
-          horizon, as the Theta method does;
+        - ``"seasonal_adjustment"``: where the season passes Theta's autocorrelation test, the
+          forecast is the mean of the network's forecast of the context and of the context without
+          its season (the classical decomposition, by ratios or differences, see
+          :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), the season put back over the
+          horizon, as the Theta method does: one more pass of the network over those series;
         - ``"spread_calibration"``: each series is also forecast from its context without the
           last ``min(h, cfg.prediction_length)`` values, and its quantiles' distance from the
-          median is scaled so that the spread expects the absolute error that backtest made (by
-          a factor within ``1 / MAX_SPREAD_FACTOR .. MAX_SPREAD_FACTOR``; contexts shorter than
-          that window plus :data:`MIN_BACKTEST_CONTEXT` values keep their spread). It costs one
-          more pass of the network over those series.
+          median is scaled by the square root of the ratio of that backtest's mean absolute error
+          to the one its spread expects (the ratio held within ``1 / MAX_ERROR_RATIO ..
+          MAX_ERROR_RATIO``; contexts shorter than that window plus :data:`MIN_BACKTEST_CONTEXT`
+          values keep their spread): one more pass of the network over those series.
 
     Examples
     --------
@@ -254,20 +259,19 @@ class QuantilePipeline:
     def _autocast(self):
         return inference_autocast(self.device)
 
-    def _encode(self, contexts, seasons=None, detected=None):
+    def _encode(self, contexts, seasons=None):
         """``(tokens, model inputs)`` at a fixed token width, so that a series' tokens do not depend
         on the rest of the batch (its forecast then differs only by float32 rounding, which CPU
         matrix kernels do differently for other batch shapes: about 1e-6 relative)."""
-        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length, seasons=seasons,
-                                   detected=detected)
+        tokens = self.codec.encode(contexts, full_width=True, copy_length=self.cfg.copy_length, seasons=seasons)
         return tokens, model_inputs(tokens, self.cfg, self.device)
 
     @torch.inference_mode()
-    def _quantiles_one_pass(self, contexts, seasons, routes=None, detected=None):
+    def _quantiles_one_pass(self, contexts, seasons, routes=None):
         """Trained quantiles (n, Q, cfg.prediction_length) in the data's units, float64, the seasons the
         codec used (the detected ones where ``seasons`` is 0; as given for a season-blind codec) and
         the routes to the networks (``routes``, when given, replaces the codec's)."""
-        tokens, inputs = self._encode(contexts, seasons, detected)
+        tokens, inputs = self._encode(contexts, seasons)
         if routes is not None and "route" in inputs:
             inputs["route"] = torch.as_tensor(routes, device=self.device)
         with self._autocast():
@@ -276,80 +280,84 @@ class QuantilePipeline:
         return (z * tokens["scale"][:, None, None] + tokens["loc"][:, None, None], tokens.get("season", seasons),
                 tokens.get("route"))
 
-    def _routes(self, contexts, seasons):
-        """``(routes, detected)``: each series' route (:func:`~sktime_symbolic.model.codec.season_routes`)
-        and the season detected in its context when a network's card asks for an inference option,
-        else ``(None, None)``."""
-        if not any(any(options.values()) for options in self.inference):
-            return None, None
-        detected = self.codec.detect_seasons(contexts)
-        return season_routes(seasons, np.where(seasons > 0, seasons, detected)), detected
-
-    def _asking(self, option, routes) -> np.ndarray:
-        """Which series go to a network whose card asks for ``option``."""
+    def asks_for(self, option, seasons) -> np.ndarray:
+        """Which series are told a season that routes them to a network whose card asks for ``option``."""
         networks = [i for i, options in enumerate(self.inference) if options[option]]
-        if routes is None or not networks:
-            return np.zeros(0 if routes is None else len(routes), dtype=bool)
-        return np.isin(network_of_routes(self.cfg, routes), networks)
+        if not networks:
+            return np.zeros(len(seasons), dtype=bool)
+        return (seasons > 0) & np.isin(network_of_routes(self.cfg, seasons), networks)
+
+    def seasonally_adjusted(self, contexts, seasons, horizon):
+        """``(contexts, season)``: each context (its last ``context_length`` values) without its season
+        ``seasons[i]`` where that season passes the test (gaps stay gaps), else as it is, and ``season``,
+        ``(future, multiplicative, applied)``, what :meth:`with_season` puts back over ``horizon`` steps."""
+        out, future = [], np.zeros((len(contexts), horizon))
+        multiplicative, applied = np.zeros(len(contexts), dtype=bool), np.zeros(len(contexts), dtype=bool)
+        for i, (context, season) in enumerate(zip(contexts, seasons)):
+            c = np.asarray(context[-self.context_length:], dtype=np.float64)
+            adjusted, future[i], multiplicative[i], applied[i] = seasonal_adjustment(fill_missing(c), int(season), horizon)
+            out.append(np.where(np.isnan(c), np.nan, adjusted))
+        return out, (future, multiplicative, applied)
+
+    @staticmethod
+    def with_season(values, season, inverse=False):
+        """``values`` (n, ..., horizon) with the season of :meth:`seasonally_adjusted` put back (or
+        with ``inverse`` taken out, as from a training window's horizon)."""
+        future, multiplicative, _ = season
+        shape = (len(future),) + (1,) * (np.ndim(values) - 2) + (future.shape[-1],)
+        future = future.reshape(shape)
+        ratio = multiplicative.reshape(shape[:1] + (1,) * (len(shape) - 1))
+        if inverse:
+            return np.where(ratio, values / np.where(ratio, future, 1.0), values - future)
+        return np.where(ratio, values * future, values + future)
 
     def _quantiles(self, contexts, prediction_length, seasons, calibrate=True):
         """Quantiles (n, Q, prediction_length) as each series' network and its inference options give them."""
-        original, told = list(contexts), seasons
-        contexts = list(contexts)
-        routes, detected = self._routes(contexts, seasons)
-        adjust = self._asking("seasonal_adjustment", routes)
-        if adjust.any():
-            # told the season they route by, so that the adjusted context goes to the same network,
-            # where the season is detected again
-            seasons = np.where(adjust, routes, seasons)
-            detected = np.where(adjust, 0, detected)
-            future = np.zeros((len(contexts), prediction_length))
-            multiplicative = np.zeros(len(contexts), dtype=bool)
-            for i in np.flatnonzero(adjust):
-                c = np.asarray(contexts[i][-self.context_length:], dtype=np.float64)
-                adjusted, future[i], multiplicative[i], _ = seasonal_adjustment(
-                    fill_missing(c), int(routes[i]), prediction_length)
-                contexts[i] = np.where(np.isnan(c), np.nan, adjusted)
-        q = self._network_quantiles(contexts, prediction_length, seasons, detected)
-        if adjust.any():
-            q = np.where(multiplicative[:, None, None], q * future[:, None], q + future[:, None])
-        return self._calibrated(q, original, routes) if calibrate else q
+        q = self._network_quantiles(contexts, prediction_length, seasons)
+        rows = np.flatnonzero(self.asks_for("seasonal_adjustment", seasons))
+        if rows.size:
+            adjusted, season = self.seasonally_adjusted([contexts[i] for i in rows], seasons[rows], prediction_length)
+            applied = season[2]
+            if applied.any():
+                # the mean of the network's reading of the context and of the adjusted context
+                kept = np.flatnonzero(applied)
+                second = self._network_quantiles([adjusted[j] for j in kept], prediction_length, seasons[rows[kept]])
+                q[rows[kept]] = (q[rows[kept]] + self.with_season(second, tuple(a[kept] for a in season))) / 2
+        return self._calibrated(q, contexts, seasons) if calibrate else q
 
-    def _calibrated(self, q, contexts, routes):
+    def _calibrated(self, q, contexts, seasons):
         """``q`` with the spread of each series whose network asks for ``"spread_calibration"``
         scaled by the error of its backtest (see the class docstring)."""
-        rows = self._asking("spread_calibration", routes)
-        if not rows.any():
-            return q
         h = min(q.shape[-1], self.cfg.prediction_length)
-        rows &= np.array([c.size >= h + MIN_BACKTEST_CONTEXT and not np.isnan(c[:-h]).all()
-                          and not np.isnan(c[-h:]).all() for c in contexts])
+        rows = self.asks_for("spread_calibration", seasons) & np.array(
+            [c.size >= h + MIN_BACKTEST_CONTEXT and not np.isnan(c[:-h]).all() and not np.isnan(c[-h:]).all()
+             for c in contexts])
         if not rows.any():
             return q
         idx = np.flatnonzero(rows)
-        # told their route, so that the backtest runs on the network the forecast came from
-        back = self._quantiles([contexts[i][:-h] for i in idx], h, routes[idx], calibrate=False)
+        back = self._quantiles([contexts[i][:-h] for i in idx], h, seasons[idx], calibrate=False)
         error = np.nanmean(np.abs(np.stack([contexts[i][-h:] for i in idx]) - back[:, self.median_index]), axis=1)
         expected = (back[:, -1] - back[:, 0]).mean(axis=1) * self._error_per_spread
-        factor = np.ones(idx.size)
-        np.divide(error, expected, out=factor, where=expected > 0)
-        factor = np.clip(factor, 1 / MAX_SPREAD_FACTOR, MAX_SPREAD_FACTOR)
+        ratio = np.ones(idx.size)
+        np.divide(error, expected, out=ratio, where=expected > 0)
+        # the geometric mean of the network's spread and the backtest's: one window of h values is a
+        # noisy measure (trusted fully, it lost WQL on the validation panel cut to short histories)
+        factor = np.sqrt(np.clip(ratio, 1 / MAX_ERROR_RATIO, MAX_ERROR_RATIO))
         q = q.copy()
         median = q[idx, self.median_index][:, None]
         q[idx] = median + factor[:, None, None] * (q[idx] - median)
         return q
 
-    def _network_quantiles(self, contexts, prediction_length, seasons, detected=None):
-        """The networks' quantiles (n, Q, prediction_length), the median rolled forward beyond one pass;
-        ``detected``: the seasons detected in ``contexts`` where known (0: detect)."""
+    def _network_quantiles(self, contexts, prediction_length, seasons):
+        """The networks' quantiles (n, Q, prediction_length), the median rolled forward beyond one pass."""
         chunks, contexts = [], list(contexts)
         covered, routes = 0, None
         median = self.median_index
         while covered < prediction_length:
             # the season detected on the context holds for the whole horizon, and so does the network
             # (a series routed to the base because none was found stays there, told 1 or not)
-            q, seasons, route = self._quantiles_one_pass(contexts, seasons, routes, detected)
-            routes, detected = (route if routes is None else routes), None
+            q, seasons, route = self._quantiles_one_pass(contexts, seasons, routes)
+            routes = route if routes is None else routes
             chunks.append(q)
             covered += q.shape[-1]
             if covered < prediction_length:
