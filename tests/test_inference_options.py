@@ -68,42 +68,76 @@ def test_an_adjusting_network_averages_its_forecasts_of_the_context_with_and_wit
     np.testing.assert_allclose(got[3], plain.predict_quantiles(ys[3], 10, season=7)[0], **TOL)
     # a season detected in the context is left to the network: only a told season is taken out
     np.testing.assert_allclose(adjusting.predict_quantiles(ys[0], 10)[0], plain.predict_quantiles(ys[0], 10)[0], **TOL)
-    # a missing value stays missing in the adjusted context (no error, a finite forecast)
-    gappy = ys[0].copy()
-    gappy[5] = np.nan
-    assert np.isfinite(adjusting.predict_quantiles(gappy, 10, season=4)[0]).all()
+    # beyond one pass of the network, both views roll forward
+    long, _ = adjusting.predict_quantiles(ys[0], plain.cfg.prediction_length + 4, season=4)
+    adjusted, future, _, _ = seasonal_adjustment(ys[0], 4, plain.cfg.prediction_length + 4)
+    expected = (plain.predict_quantiles(ys[0], plain.cfg.prediction_length + 4, season=4)[0]
+                + plain.predict_quantiles(adjusted, plain.cfg.prediction_length + 4, season=4)[0] * future) / 2
+    np.testing.assert_allclose(long, expected, **TOL)
     # each series as alone, whatever the rest of the batch
     alone = np.stack([adjusting.predict_quantiles(y, 10, season=s)[0] for y, s in zip(ys, seasons)])
     np.testing.assert_allclose(got, alone, **TOL)
+
+
+def expected_calibration(plain, pipe, y, h, season):
+    """The calibrated quantiles of ``y`` computed by hand from ``plain``'s forecasts."""
+    m = plain.median_index
+    window = min(h, plain.cfg.prediction_length, len(y) - MIN_BACKTEST_CONTEXT)
+    before, _ = plain.predict_quantiles(y, h, season=season)
+    back, _ = plain.predict_quantiles(y[:-window], min(h, plain.cfg.prediction_length), season=season)
+    error = np.nanmean(np.abs(y[-window:] - back[m, :window]))
+    expected = (back[-1, :window] - back[0, :window]).mean() * pipe._error_per_spread
+    factor = np.sqrt(np.clip(error / expected, 1 / MAX_ERROR_RATIO, MAX_ERROR_RATIO))
+    return before[m] + factor * (before - before[m])
 
 
 def test_the_spread_calibration_scales_the_spread_by_the_backtest_error(plain):
     rng = np.random.default_rng(4)
     t = np.arange(40)
     smooth = 1000 + 20 * t + rng.normal(0, 0.01, 40)   # a nearly noiseless growth curve
-    ys = [smooth, 100 + rng.normal(0, 5, 40).cumsum(), 100 + rng.normal(size=MIN_BACKTEST_CONTEXT + 5)]
+    short = 100 + rng.normal(size=MIN_BACKTEST_CONTEXT + 3)  # a backtest window of 3 values
+    ys = [smooth, 100 + rng.normal(0, 5, 40).cumsum(), short, 100 + rng.normal(size=MIN_BACKTEST_CONTEXT)]
     h = 6
     calibrating = plain.with_inference(2, spread_calibration=True)  # network 2: season 1
     got, _ = calibrating.predict_quantiles(ys, h, season=1)
     before, _ = plain.predict_quantiles(ys, h, season=1)
     m = plain.median_index
     np.testing.assert_allclose(got[:, m], before[:, m], **TOL)  # the median stays
-    for i in range(2):
-        back, _ = plain.predict_quantiles(ys[i][:-h], h, season=1)
-        error = np.abs(ys[i][-h:] - back[m]).mean()
-        expected = (back[-1] - back[0]).mean() * calibrating._error_per_spread
-        factor = np.sqrt(np.clip(error / expected, 1 / MAX_ERROR_RATIO, MAX_ERROR_RATIO))
-        np.testing.assert_allclose(got[i] - got[i, m], factor * (before[i] - before[i, m]), **TOL)
+    for i in range(3):
+        np.testing.assert_allclose(got[i], expected_calibration(plain, calibrating, ys[i], h, 1), **TOL)
+        assert not np.allclose(got[i], before[i], rtol=1e-3)
     width = lambda q: (q[-1] - q[0]).mean()
     assert width(got[0]) < width(before[0])  # the smooth curve's intervals narrow
-    # too short for a backtest window plus MIN_BACKTEST_CONTEXT values: the spread stays
-    np.testing.assert_allclose(got[2], before[2], **TOL)
+    # MIN_BACKTEST_CONTEXT values or fewer: no backtest, the spread stays
+    np.testing.assert_allclose(got[3], before[3], **TOL)
     # each series as alone, whatever the rest of the batch
     alone = np.stack([calibrating.predict_quantiles(y, h, season=1)[0] for y in ys])
     np.testing.assert_allclose(got, alone, **TOL)
-    # a horizon beyond one pass calibrates with a backtest of one pass
-    long, _ = calibrating.predict_quantiles(ys[0], plain.cfg.prediction_length + 4, season=1)
-    assert np.isfinite(long).all() and (np.diff(long, axis=0) >= 0).all()
+    # beyond one pass of the network, the backtest window is one pass
+    y = 1000 + 20 * np.arange(90) + rng.normal(0, 1, 90)
+    h = plain.cfg.prediction_length + 4
+    long, _ = calibrating.predict_quantiles(y, h, season=1)
+    np.testing.assert_allclose(long, expected_calibration(plain, calibrating, y, h, 1), **TOL)
+    assert not np.allclose(long, plain.predict_quantiles(y, h, season=1)[0], rtol=1e-3)
+    assert (np.diff(long, axis=0) >= 0).all()
+
+
+def test_a_context_that_starts_with_gaps_is_adjusted_from_its_first_value(plain):
+    y = quarterly(40)
+    padded = np.concatenate((np.full(60, np.nan), y))   # a panel's shorter series, left-padded
+    gappy = y.copy()
+    gappy[5] = np.nan
+    (adjusted, from_padded, from_gappy), (future, _, applied) = plain.seasonally_adjusted(
+        [y, padded, gappy], [4, 4, 4], 10)
+    assert applied.all()
+    assert np.isnan(from_padded[:60]).all()
+    np.testing.assert_allclose(from_padded[60:], adjusted, rtol=1e-12)
+    np.testing.assert_allclose(future[1], future[0], rtol=1e-12)
+    assert np.isnan(from_gappy[5]) and not np.isnan(np.delete(from_gappy, 5)).any()
+    # a context longer than the model reads is adjusted over what the model reads
+    long = quarterly(plain.context_length + 40)
+    (cut,), _ = plain.seasonally_adjusted([long], [4], 10)
+    assert cut.size == plain.context_length
 
 
 def test_inference_options_travel_with_the_card(plain, tmp_path):
@@ -116,6 +150,10 @@ def test_inference_options_travel_with_the_card(plain, tmp_path):
     assert base.with_specialist(monthly, [4, 12]).with_specialist(yearly, [1]).inference == pipe.inference
     # the weights are shared, not copied: only the card differs
     assert loaded.with_inference(0, spread_calibration=True).model is loaded.model
+    # a hand-written card that lists no specialist: setting one leaves the other as it was
+    bare = QuantilePipeline(plain.model, plain.codec, device="cpu", card={"name": "hand-written"})
+    one = bare.with_inference(1, seasonal_adjustment=True)
+    assert one.inference[1]["seasonal_adjustment"] and not one.inference[2]["seasonal_adjustment"]
 
 
 @pytest.mark.parametrize("call, match", [

@@ -44,7 +44,8 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 #: what a network's card may ask of inference (its ``"inference"`` entry; each off unless asked), see
 #: :class:`QuantilePipeline`
 INFERENCE_OPTIONS = ("seasonal_adjustment", "spread_calibration")
-#: the fewest values a context keeps before its backtest window for the spread's calibration
+#: the fewest values a context keeps before its backtest window for the spread's calibration (the
+#: window is shortened to leave them)
 MIN_BACKTEST_CONTEXT = 8
 #: the largest ratio, or the smallest inverse, of backtest error to expected error that the spread's
 #: calibration reads
@@ -162,7 +163,7 @@ def _own_card(card: dict) -> dict:
 def _specialist_cards(card: dict, n: int) -> list:
     """The cards of a model's ``n`` specialists, from its card's ``"specialists"``: a card written by
     hand may describe fewer than the model holds (the missing ones are empty)."""
-    return (list(card.get("specialists", [])) + [{}] * n)[:n]
+    return (list(card.get("specialists", [])) + [{} for _ in range(n)])[:n]
 
 
 def _with_one_specialist_renamed(weights: dict, card: dict) -> tuple[dict, dict]:
@@ -210,12 +211,12 @@ class QuantilePipeline:
           its season (the classical decomposition, by ratios or differences, see
           :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), the season put back over the
           horizon, as the Theta method does: one more pass of the network over those series;
-        - ``"spread_calibration"``: each series is also forecast from its context without the
-          last ``min(h, cfg.prediction_length)`` values, and its quantiles' distance from the
-          median is scaled by the square root of the ratio of that backtest's mean absolute error
-          to the one its spread expects (the ratio held within ``1 / MAX_ERROR_RATIO ..
-          MAX_ERROR_RATIO``; contexts shorter than that window plus :data:`MIN_BACKTEST_CONTEXT`
-          values keep their spread): one more pass of the network over those series.
+        - ``"spread_calibration"``: each series is also forecast from its context without its
+          last ``min(h, cfg.prediction_length, n - MIN_BACKTEST_CONTEXT)`` values (a context of
+          :data:`MIN_BACKTEST_CONTEXT` values or fewer keeps its spread), and its quantiles'
+          distance from the median is scaled by the square root of the ratio of that backtest's
+          mean absolute error to the one its spread expects (the ratio held within
+          ``1 / MAX_ERROR_RATIO .. MAX_ERROR_RATIO``): one more pass of the network over those series.
 
     Examples
     --------
@@ -247,7 +248,7 @@ class QuantilePipeline:
         # the mean absolute error a normal forecast with these outermost quantiles expects, per unit of
         # their distance
         self._error_per_spread = np.sqrt(2 / np.pi) / (NormalDist().inv_cdf(self.levels[-1])
-                                                      - NormalDist().inv_cdf(self.levels[0]))
+                                                      - NormalDist().inv_cdf(self.levels[0])) if len(self.levels) > 1 else 0.0
         own = _own_card(self.card)
         self.inference = [_inference_options(c) for c in
                           (own, *_specialist_cards(own, len(self.cfg.specialist_seasons)))]
@@ -289,14 +290,18 @@ class QuantilePipeline:
 
     def seasonally_adjusted(self, contexts, seasons, horizon):
         """``(contexts, season)``: each context (its last ``context_length`` values) without its season
-        ``seasons[i]`` where that season passes the test (gaps stay gaps), else as it is, and ``season``,
-        ``(future, multiplicative, applied)``, what :meth:`with_season` puts back over ``horizon`` steps."""
+        ``seasons[i]`` where that season passes the test, else as it is, and ``season``, ``(future,
+        multiplicative, applied)``, what :meth:`with_season` puts back over ``horizon`` steps. The test
+        and the decomposition read the context from its first observed value on (a panel's shorter
+        series start with NaN), gaps filled; gaps stay gaps in the adjusted context."""
         out, future = [], np.zeros((len(contexts), horizon))
         multiplicative, applied = np.zeros(len(contexts), dtype=bool), np.zeros(len(contexts), dtype=bool)
         for i, (context, season) in enumerate(zip(contexts, seasons)):
             c = np.asarray(context[-self.context_length:], dtype=np.float64)
-            adjusted, future[i], multiplicative[i], applied[i] = seasonal_adjustment(fill_missing(c), int(season), horizon)
-            out.append(np.where(np.isnan(c), np.nan, adjusted))
+            first = int(np.argmax(~np.isnan(c)))
+            adjusted, future[i], multiplicative[i], applied[i] = seasonal_adjustment(
+                fill_missing(c[first:]), int(season), horizon)
+            out.append(np.concatenate((c[:first], np.where(np.isnan(c[first:]), np.nan, adjusted))))
         return out, (future, multiplicative, applied)
 
     @staticmethod
@@ -329,15 +334,19 @@ class QuantilePipeline:
         """``q`` with the spread of each series whose network asks for ``"spread_calibration"``
         scaled by the error of its backtest (see the class docstring)."""
         h = min(q.shape[-1], self.cfg.prediction_length)
-        rows = self.asks_for("spread_calibration", seasons) & np.array(
-            [c.size >= h + MIN_BACKTEST_CONTEXT and not np.isnan(c[:-h]).all() and not np.isnan(c[-h:]).all()
-             for c in contexts])
+        # each series' backtest window: the horizon, or what its context holds beyond MIN_BACKTEST_CONTEXT
+        windows = np.array([min(h, c.size - MIN_BACKTEST_CONTEXT) for c in contexts])
+        rows = self.asks_for("spread_calibration", seasons) & (windows > 0)
+        rows[rows] = [not np.isnan(contexts[i][:-windows[i]]).all() and not np.isnan(contexts[i][-windows[i]:]).all()
+                      for i in np.flatnonzero(rows)]
         if not rows.any():
             return q
         idx = np.flatnonzero(rows)
-        back = self._quantiles([contexts[i][:-h] for i in idx], h, seasons[idx], calibrate=False)
-        error = np.nanmean(np.abs(np.stack([contexts[i][-h:] for i in idx]) - back[:, self.median_index]), axis=1)
-        expected = (back[:, -1] - back[:, 0]).mean(axis=1) * self._error_per_spread
+        back = self._quantiles([contexts[i][:-windows[i]] for i in idx], h, seasons[idx], calibrate=False)
+        error = np.array([np.nanmean(np.abs(contexts[i][-windows[i]:] - back[j, self.median_index, :windows[i]]))
+                          for j, i in enumerate(idx)])
+        expected = np.array([(back[j, -1, :windows[i]] - back[j, 0, :windows[i]]).mean() for j, i in enumerate(idx)])
+        expected = expected * self._error_per_spread
         ratio = np.ones(idx.size)
         np.divide(error, expected, out=ratio, where=expected > 0)
         # the geometric mean of the network's spread and the backtest's: one window of h values is a
