@@ -211,9 +211,10 @@ def _swings_multiplicatively(x, offset):
 def seasonal_adjustment(x, season, horizon):
     """The context without its season, and the season to put back over the forecast horizon.
 
-    Classical decomposition as the experts and Theta use it: applied when ``season`` passes
-    Theta's autocorrelation test on ``x`` itself (not detrended, unlike the experts' test), by
-    ratios (:func:`_swings_multiplicatively`) or differences.
+    Classical decomposition as the experts and Theta use it: applied when ``x`` holds three seasons
+    or more (the centred moving average takes one, so that each phase's index averages two cycles at
+    least) and ``season`` passes Theta's autocorrelation test on ``x`` itself (not detrended, unlike
+    the experts' test), by ratios (:func:`_swings_multiplicatively`) or differences.
 
     Parameters
     ----------
@@ -243,7 +244,7 @@ def seasonal_adjustment(x, season, horizon):
     season = max(1, min(season, MAX_SEASON))
     # the test on the autocorrelation of the data as they are (Theta's, as in the M4 benchmarks): a
     # trend keeps every lag's autocorrelation high, so that a weak season beside a strong trend stays in
-    if season < 2 or n < 2 * season or not _passes_seasonality_test(_autocorrelation(x, season, False), season, n):
+    if season < 2 or n < 3 * season or not _passes_seasonality_test(_autocorrelation(x, season, False), season, n):
         return x.copy(), np.zeros(horizon), False, False
     future = np.empty(horizon)
     multiplicative = _swings_multiplicatively(x, 0.0)
