@@ -206,8 +206,8 @@ class QuantilePipeline:
         :meth:`with_inference`), for the series told a season that routes them to that network (a
         season detected in the context is the network's own reading, and is left to it):
 
-        - ``"seasonal_adjustment"``: where the season passes Theta's autocorrelation test, the
-          forecast is the mean of the network's forecast of the context and of the context without
+        - ``"seasonal_adjustment"``: where the context holds three seasons and the season passes
+          Theta's autocorrelation test, the forecast is the mean of the network's forecast of the context and of the context without
           its season (the classical decomposition, by ratios or differences, see
           :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), the season put back over the
           horizon, as the Theta method does: one more pass of the network over those series;
@@ -247,8 +247,8 @@ class QuantilePipeline:
         self.median_index = int(np.argmin(np.abs(self.levels - 0.5)))
         # the mean absolute error a normal forecast with these outermost quantiles expects, per unit of
         # their distance
-        self._error_per_spread = np.sqrt(2 / np.pi) / (NormalDist().inv_cdf(self.levels[-1])
-                                                      - NormalDist().inv_cdf(self.levels[0])) if len(self.levels) > 1 else 0.0
+        outer = NormalDist().inv_cdf(self.levels[-1]) - NormalDist().inv_cdf(self.levels[0])
+        self._error_per_spread = np.sqrt(2 / np.pi) / outer if outer > 0 else 0.0
         own = _own_card(self.card)
         self.inference = [_inference_options(c) for c in
                           (own, *_specialist_cards(own, len(self.cfg.specialist_seasons)))]
