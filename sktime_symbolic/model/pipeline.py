@@ -207,10 +207,11 @@ class QuantilePipeline:
         season detected in the context is the network's own reading, and is left to it):
 
         - ``"seasonal_adjustment"``: where the context holds three seasons and the season passes
-          Theta's autocorrelation test, the forecast is the mean of the network's forecast of the context and of the context without
-          its season (the classical decomposition, by ratios or differences, see
-          :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), the season put back over the
-          horizon, as the Theta method does: one more pass of the network over those series;
+          Theta's autocorrelation test, the forecast is the mean of the network's forecasts of the
+          context and of the context without its season (the classical decomposition, by ratios or
+          differences, see :func:`~sktime_symbolic.model.experts.seasonal_adjustment`), the season
+          put back over the horizon, as the Theta method does: one more pass of the network over
+          those series;
         - ``"spread_calibration"``: each series is also forecast from its context without its
           last ``min(h, cfg.prediction_length, n - MIN_BACKTEST_CONTEXT)`` values (a context of
           :data:`MIN_BACKTEST_CONTEXT` values or fewer keeps its spread), and its quantiles'
